@@ -1,0 +1,231 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Item is one element of a request body: an array item or an NDJSON line,
+// decoded on its own so a bad one never spoils its neighbours.
+type Item struct {
+	Index int             // position in the array, or line number - 1 for NDJSON
+	Raw   json.RawMessage // the item's own bytes, kept as the raw payload
+	Err   error           // set when the item is not even a JSON value
+}
+
+// ErrBody is returned when a body cannot be split into items at all.
+var ErrBody = errors.New("unreadable body")
+
+// SplitBody splits a request body into items. A body that starts with '['
+// is a JSON array; anything else is NDJSON (one JSON value a line; blank
+// lines are skipped). An NDJSON line that is not JSON is an item with Err
+// set; a JSON array that does not parse is an ErrBody, because its items
+// cannot be told apart.
+func SplitBody(body []byte) ([]Item, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, fmt.Errorf("%w: empty body (send a JSON array or NDJSON of events)", ErrBody)
+	}
+	if trimmed[0] == '[' {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(trimmed, &raws); err != nil {
+			return nil, fmt.Errorf("%w: not a JSON array: %s", ErrBody, jsonErr(err))
+		}
+		items := make([]Item, len(raws))
+		for i, r := range raws {
+			items[i] = Item{Index: i, Raw: r}
+		}
+		return items, nil
+	}
+	var items []Item
+	line := 0
+	for len(body) > 0 {
+		var chunk []byte
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			chunk, body = body[:i], body[i+1:]
+		} else {
+			chunk, body = body, nil
+		}
+		idx := line
+		line++
+		chunk = bytes.TrimSpace(chunk)
+		if len(chunk) == 0 {
+			continue
+		}
+		it := Item{Index: idx, Raw: json.RawMessage(chunk)}
+		if !json.Valid(chunk) {
+			var v any
+			it.Err = fmt.Errorf("line %d is not JSON: %s", idx+1, jsonErr(json.Unmarshal(chunk, &v)))
+		}
+		items = append(items, it)
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("%w: no events in body", ErrBody)
+	}
+	return items, nil
+}
+
+func jsonErr(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
+	}
+	if err == nil {
+		return "invalid JSON"
+	}
+	return err.Error()
+}
+
+// knownFields are the generic format's top-level fields; any other field is
+// kept in attributes, as EVENTS.md says.
+var knownFields = map[string]bool{
+	"id": true, "source": true, "type": true, "time": true, "subject": true, "service": true,
+	"repo": true, "environment": true, "team": true, "product": true, "outcome": true,
+	"kind": true, "priority": true, "commits": true, "automated": true, "links": true,
+	"attributes": true,
+}
+
+// DecodeEvent decodes one generic event, checking every field's JSON type
+// and naming the field in any error. It normalises and validates the result.
+func DecodeEvent(raw []byte) (Event, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return Event{}, fmt.Errorf("event must be a JSON object: %s", jsonErr(err))
+	}
+	var e Event
+	strs := map[string]*string{
+		"id": &e.ID, "source": &e.Source, "type": &e.Type, "subject": &e.Subject,
+		"service": &e.Service, "repo": &e.Repo, "environment": &e.Environment,
+		"team": &e.Team, "product": &e.Product, "outcome": &e.Outcome, "kind": &e.Kind,
+		"priority": &e.Priority,
+	}
+	for name, dst := range strs {
+		v, ok := fields[name]
+		if !ok || isNull(v) {
+			continue
+		}
+		s, err := decodeString(v)
+		if err != nil {
+			// A numeric id or subject is common from scripts; accept it as text.
+			if (name == "id" || name == "subject") && isNumber(v) {
+				s = string(v)
+			} else {
+				return Event{}, &FieldError{name, "must be a string"}
+			}
+		}
+		*dst = strings.TrimSpace(s)
+	}
+	if v, ok := fields["time"]; ok && !isNull(v) {
+		s, err := decodeString(v)
+		if err != nil {
+			return Event{}, &FieldError{"time", "must be an RFC 3339 string with offset"}
+		}
+		t, err := ParseTime(s)
+		if err != nil {
+			return Event{}, &FieldError{"time", err.Error()}
+		}
+		e.Time = t
+	}
+	if v, ok := fields["commits"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &e.Commits); err != nil {
+			return Event{}, &FieldError{"commits", "must be an array of strings"}
+		}
+	}
+	if v, ok := fields["automated"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &e.Automated); err != nil {
+			return Event{}, &FieldError{"automated", "must be true or false"}
+		}
+	}
+	for name, dst := range map[string]*map[string]string{"links": &e.Links, "attributes": &e.Attributes} {
+		v, ok := fields[name]
+		if !ok || isNull(v) {
+			continue
+		}
+		m, err := decodeStringMap(v)
+		if err != nil {
+			return Event{}, &FieldError{name, err.Error()}
+		}
+		*dst = m
+	}
+	for name, v := range fields {
+		if knownFields[name] {
+			continue
+		}
+		if e.Attributes == nil {
+			e.Attributes = map[string]string{}
+		}
+		if _, taken := e.Attributes[name]; taken {
+			continue
+		}
+		if s, err := decodeString(v); err == nil {
+			e.Attributes[name] = s
+		} else {
+			e.Attributes[name] = string(v)
+		}
+	}
+	e.Normalize()
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// decodeStringMap accepts an object whose values are strings, numbers or
+// booleans (kept as their text): tools rarely agree on quoting.
+func decodeStringMap(v json.RawMessage) (map[string]string, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, errors.New("must be an object of string values")
+	}
+	out := make(map[string]string, len(m))
+	for k, raw := range m {
+		if isNull(raw) {
+			continue
+		}
+		if s, err := decodeString(raw); err == nil {
+			out[k] = s
+			continue
+		}
+		t := bytes.TrimSpace(raw)
+		if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+			return nil, fmt.Errorf("value of %q must be a string, not an object or array", k)
+		}
+		out[k] = string(t)
+	}
+	return out, nil
+}
+
+func decodeString(v json.RawMessage) (string, error) {
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+func isNumber(v json.RawMessage) bool {
+	var n json.Number
+	d := json.NewDecoder(bytes.NewReader(v))
+	d.UseNumber()
+	return d.Decode(&n) == nil
+}
+
+// ParseTime parses an RFC 3339 time that carries an offset. A time without
+// one is rejected, never guessed.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if _, err2 := time.Parse("2006-01-02T15:04:05.999999999", s); err2 == nil {
+			return time.Time{}, fmt.Errorf("%q has no UTC offset (add Z or +hh:mm)", s)
+		}
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time with offset", s)
+	}
+	if t.Year() < 1971 || t.Year() > 2105 {
+		return time.Time{}, fmt.Errorf("%q is out of range (1971..2105)", s)
+	}
+	return t, nil
+}
