@@ -1,0 +1,517 @@
+package github
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/throughline/throughline/ingest"
+)
+
+type repository struct {
+	FullName string `json:"full_name"`
+}
+
+type user struct {
+	Login string `json:"login"`
+}
+
+type label struct {
+	Name string `json:"name"`
+}
+
+// parseTime reads one of GitHub's RFC 3339 times, naming the field.
+func parseTime(event, field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, fmt.Errorf("%w: %s: %s is missing", ingest.ErrPayload, event, field)
+	}
+	t, err := ingest.ParseTime(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s: %s: %v", ingest.ErrPayload, event, field, err)
+	}
+	return t, nil
+}
+
+func requireRepo(event string, r repository) error {
+	if r.FullName == "" {
+		return fmt.Errorf("%w: %s: repository.full_name is missing", ingest.ErrPayload, event)
+	}
+	return nil
+}
+
+// push: one change.committed per commit. GitHub lists at most 20 commits a
+// push; the rest are not in the payload and are not guessed.
+func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Ref     string     `json:"ref"`
+		Deleted bool       `json:"deleted"`
+		Repo    repository `json:"repository"`
+		Commits []struct {
+			ID        string `json:"id"`
+			Message   string `json:"message"`
+			Timestamp string `json:"timestamp"`
+			Author    struct {
+				Name     string `json:"name"`
+				Username string `json:"username"`
+			} `json:"author"`
+		} `json:"commits"`
+	}
+	if err := decode("push", body, &p); err != nil {
+		return nil, err
+	}
+	if len(p.Commits) == 0 {
+		if p.Deleted {
+			return nil, fmt.Errorf("%w: push deleting %s has no commits", ingest.ErrIgnored, p.Ref)
+		}
+		return nil, fmt.Errorf("%w: push to %s has no commits", ingest.ErrIgnored, p.Ref)
+	}
+	if err := requireRepo("push", p.Repo); err != nil {
+		return nil, err
+	}
+	events := make([]ingest.Event, 0, len(p.Commits))
+	for i, c := range p.Commits {
+		if c.ID == "" {
+			return nil, fmt.Errorf("%w: push: commits[%d].id is missing", ingest.ErrPayload, i)
+		}
+		t, err := parseTime("push", fmt.Sprintf("commits[%d].timestamp", i), c.Timestamp)
+		if err != nil {
+			return nil, err
+		}
+		author := c.Author.Username
+		if author == "" {
+			author = c.Author.Name
+		}
+		events = append(events, ingest.Event{
+			ID:         "push:" + strings.ToLower(c.ID),
+			Type:       ingest.TypeChangeCommitted,
+			Time:       t,
+			Subject:    c.ID,
+			Repo:       p.Repo.FullName,
+			Service:    w.service(p.Repo.FullName),
+			Attributes: attrs("author", author, "message", firstLine(c.Message), "ref", p.Ref),
+		})
+	}
+	return events, nil
+}
+
+// pullRequest: only a merge (closed with merged=true) is an event.
+func (w *Webhook) pullRequest(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Action string     `json:"action"`
+		Repo   repository `json:"repository"`
+		PR     struct {
+			Number         int64  `json:"number"`
+			Title          string `json:"title"`
+			Merged         bool   `json:"merged"`
+			MergedAt       string `json:"merged_at"`
+			MergeCommitSHA string `json:"merge_commit_sha"`
+			User           user   `json:"user"`
+			Head           struct {
+				Ref string `json:"ref"`
+				SHA string `json:"sha"`
+			} `json:"head"`
+			Base struct {
+				Ref string `json:"ref"`
+			} `json:"base"`
+		} `json:"pull_request"`
+	}
+	if err := decode("pull_request", body, &p); err != nil {
+		return nil, err
+	}
+	if p.Action != "closed" {
+		return nil, fmt.Errorf("%w: pull_request action %s", ingest.ErrIgnored, p.Action)
+	}
+	if !p.PR.Merged {
+		return nil, fmt.Errorf("%w: pull_request closed without merging", ingest.ErrIgnored)
+	}
+	if err := requireRepo("pull_request", p.Repo); err != nil {
+		return nil, err
+	}
+	t, err := parseTime("pull_request", "pull_request.merged_at", p.PR.MergedAt)
+	if err != nil {
+		return nil, err
+	}
+	subject := fmt.Sprintf("%s#%d", p.Repo.FullName, p.PR.Number)
+	return []ingest.Event{{
+		ID:      "pr:" + subject + ":merged",
+		Type:    ingest.TypeChangeMerged,
+		Time:    t,
+		Subject: subject,
+		Repo:    p.Repo.FullName,
+		Service: w.service(p.Repo.FullName),
+		Commits: commits(p.PR.MergeCommitSHA, p.PR.Head.SHA),
+		Attributes: attrs(
+			"merge_commit_sha", p.PR.MergeCommitSHA,
+			"head_sha", p.PR.Head.SHA,
+			"head_ref", p.PR.Head.Ref,
+			"base_ref", p.PR.Base.Ref,
+			"title", p.PR.Title,
+			"author", p.PR.User.Login,
+		),
+	}}, nil
+}
+
+// deploymentStatus: success, failure and error end a deployment; pending,
+// queued, in_progress and inactive do not.
+func (w *Webhook) deploymentStatus(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Repo   repository `json:"repository"`
+		Status struct {
+			ID          int64  `json:"id"`
+			State       string `json:"state"`
+			Environment string `json:"environment"`
+			CreatedAt   string `json:"created_at"`
+		} `json:"deployment_status"`
+		Deployment struct {
+			ID          int64  `json:"id"`
+			SHA         string `json:"sha"`
+			Ref         string `json:"ref"`
+			Task        string `json:"task"`
+			Environment string `json:"environment"`
+			Creator     user   `json:"creator"`
+		} `json:"deployment"`
+	}
+	if err := decode("deployment_status", body, &p); err != nil {
+		return nil, err
+	}
+	var outcome string
+	switch p.Status.State {
+	case "success":
+		outcome = "success"
+	case "failure", "error":
+		outcome = "failure"
+	default:
+		return nil, fmt.Errorf("%w: deployment_status state %s", ingest.ErrIgnored, p.Status.State)
+	}
+	if err := requireRepo("deployment_status", p.Repo); err != nil {
+		return nil, err
+	}
+	if p.Status.ID == 0 || p.Deployment.ID == 0 {
+		return nil, fmt.Errorf("%w: deployment_status: deployment_status.id and deployment.id are required", ingest.ErrPayload)
+	}
+	t, err := parseTime("deployment_status", "deployment_status.created_at", p.Status.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	env := p.Deployment.Environment
+	if env == "" {
+		env = p.Status.Environment
+	}
+	return []ingest.Event{{
+		ID:          "deployment_status:" + strconv.FormatInt(p.Status.ID, 10),
+		Type:        ingest.TypeDeploymentFinished,
+		Time:        t,
+		Subject:     strconv.FormatInt(p.Deployment.ID, 10),
+		Repo:        p.Repo.FullName,
+		Service:     w.service(p.Repo.FullName),
+		Environment: w.environment(env),
+		Outcome:     outcome,
+		Commits:     commits(p.Deployment.SHA),
+		Attributes:  attrs("state", p.Status.State, "ref", p.Deployment.Ref, "task", p.Deployment.Task, "creator", p.Deployment.Creator.Login),
+	}}, nil
+}
+
+// runOutcome maps a check or workflow conclusion. cancelled, skipped,
+// neutral, stale and action_required say nothing about whether the change
+// works, so they are ignored rather than counted as failures.
+func runOutcome(event, conclusion string) (string, error) {
+	switch conclusion {
+	case "success":
+		return "success", nil
+	case "failure", "timed_out", "startup_failure":
+		return "failure", nil
+	default:
+		return "", fmt.Errorf("%w: %s conclusion %q", ingest.ErrIgnored, event, conclusion)
+	}
+}
+
+// workflowRun: a completed run is a build, or a deployment when its
+// workflow matches DeployWorkflows. Re-runs keep the run id and bump
+// run_attempt, so the attempt is part of the event id.
+func (w *Webhook) workflowRun(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Action   string     `json:"action"`
+		Repo     repository `json:"repository"`
+		Workflow struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"workflow"`
+		Run struct {
+			ID         int64  `json:"id"`
+			Name       string `json:"name"`
+			Path       string `json:"path"`
+			RunNumber  int64  `json:"run_number"`
+			RunAttempt int64  `json:"run_attempt"`
+			Status     string `json:"status"`
+			Conclusion string `json:"conclusion"`
+			Event      string `json:"event"`
+			HeadBranch string `json:"head_branch"`
+			HeadSHA    string `json:"head_sha"`
+			UpdatedAt  string `json:"updated_at"`
+		} `json:"workflow_run"`
+	}
+	if err := decode("workflow_run", body, &p); err != nil {
+		return nil, err
+	}
+	if p.Action != "completed" {
+		return nil, fmt.Errorf("%w: workflow_run action %s", ingest.ErrIgnored, p.Action)
+	}
+	outcome, err := runOutcome("workflow_run", p.Run.Conclusion)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireRepo("workflow_run", p.Repo); err != nil {
+		return nil, err
+	}
+	if p.Run.ID == 0 {
+		return nil, fmt.Errorf("%w: workflow_run: workflow_run.id is missing", ingest.ErrPayload)
+	}
+	t, err := parseTime("workflow_run", "workflow_run.updated_at", p.Run.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	name := p.Run.Name
+	if name == "" {
+		name = p.Workflow.Name
+	}
+	path := p.Run.Path
+	if path == "" {
+		path = p.Workflow.Path
+	}
+	attempt := max(p.Run.RunAttempt, 1)
+	e := ingest.Event{
+		ID:      fmt.Sprintf("workflow_run:%d:%d", p.Run.ID, attempt),
+		Type:    ingest.TypeBuildFinished,
+		Time:    t,
+		Subject: strconv.FormatInt(p.Run.ID, 10),
+		Repo:    p.Repo.FullName,
+		Service: w.service(p.Repo.FullName),
+		Outcome: outcome,
+		Commits: commits(p.Run.HeadSHA),
+		Attributes: attrs(
+			"workflow", name,
+			"workflow_path", path,
+			"run_number", strconv.FormatInt(p.Run.RunNumber, 10),
+			"run_attempt", strconv.FormatInt(attempt, 10),
+			"conclusion", p.Run.Conclusion,
+			"trigger", p.Run.Event,
+			"head_branch", p.Run.HeadBranch,
+		),
+	}
+	if matchAny(w.deploy, name, path) {
+		e.Type = ingest.TypeDeploymentFinished
+		e.Environment = w.environment(w.opts.DeployEnvironment)
+	}
+	return []ingest.Event{e}, nil
+}
+
+// checkRun: a completed check run is a build. GitHub Actions creates a check
+// run per job and also sends workflow_run for the whole run; its check runs
+// are ignored so one run is not counted as many builds.
+func (w *Webhook) checkRun(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Action string     `json:"action"`
+		Repo   repository `json:"repository"`
+		Check  struct {
+			ID          int64  `json:"id"`
+			Name        string `json:"name"`
+			HeadSHA     string `json:"head_sha"`
+			Status      string `json:"status"`
+			Conclusion  string `json:"conclusion"`
+			CompletedAt string `json:"completed_at"`
+			App         struct {
+				ID   int64  `json:"id"`
+				Slug string `json:"slug"`
+				Name string `json:"name"`
+			} `json:"app"`
+			Suite struct {
+				HeadBranch string `json:"head_branch"`
+			} `json:"check_suite"`
+		} `json:"check_run"`
+	}
+	if err := decode("check_run", body, &p); err != nil {
+		return nil, err
+	}
+	if p.Action != "completed" {
+		return nil, fmt.Errorf("%w: check_run action %s", ingest.ErrIgnored, p.Action)
+	}
+	if p.Check.App.Slug == "github-actions" {
+		return nil, fmt.Errorf("%w: check_run from GitHub Actions (reported by workflow_run)", ingest.ErrIgnored)
+	}
+	outcome, err := runOutcome("check_run", p.Check.Conclusion)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireRepo("check_run", p.Repo); err != nil {
+		return nil, err
+	}
+	if p.Check.ID == 0 {
+		return nil, fmt.Errorf("%w: check_run: check_run.id is missing", ingest.ErrPayload)
+	}
+	t, err := parseTime("check_run", "check_run.completed_at", p.Check.CompletedAt)
+	if err != nil {
+		return nil, err
+	}
+	app := p.Check.App.Slug
+	if app == "" {
+		app = p.Check.App.Name
+	}
+	return []ingest.Event{{
+		ID:         "check_run:" + strconv.FormatInt(p.Check.ID, 10),
+		Type:       ingest.TypeBuildFinished,
+		Time:       t,
+		Subject:    strconv.FormatInt(p.Check.ID, 10),
+		Repo:       p.Repo.FullName,
+		Service:    w.service(p.Repo.FullName),
+		Outcome:    outcome,
+		Commits:    commits(p.Check.HeadSHA),
+		Attributes: attrs("check", p.Check.Name, "app", app, "conclusion", p.Check.Conclusion, "head_branch", p.Check.Suite.HeadBranch),
+	}}, nil
+}
+
+// issues: an issue with an incident label is an incident. Opening it, or
+// adding the label later, opens the incident (same id, time = issue
+// creation, so both deliveries are one event); closing resolves it and
+// reopening reopens it, each keyed by its time since both can repeat.
+func (w *Webhook) issues(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Action string     `json:"action"`
+		Label  *label     `json:"label"`
+		Repo   repository `json:"repository"`
+		Issue  struct {
+			Number      int64   `json:"number"`
+			Title       string  `json:"title"`
+			Labels      []label `json:"labels"`
+			StateReason string  `json:"state_reason"`
+			CreatedAt   string  `json:"created_at"`
+			UpdatedAt   string  `json:"updated_at"`
+			ClosedAt    string  `json:"closed_at"`
+		} `json:"issue"`
+	}
+	if err := decode("issues", body, &p); err != nil {
+		return nil, err
+	}
+	switch p.Action {
+	case "opened", "closed", "reopened":
+	case "labeled":
+		if p.Label == nil || !w.isIncidentLabel(p.Label.Name) {
+			return nil, fmt.Errorf("%w: issues labeled with a label that is not an incident label", ingest.ErrIgnored)
+		}
+	default:
+		return nil, fmt.Errorf("%w: issues action %s", ingest.ErrIgnored, p.Action)
+	}
+	incident := false
+	for _, l := range p.Issue.Labels {
+		if w.isIncidentLabel(l.Name) {
+			incident = true
+			break
+		}
+	}
+	if !incident {
+		return nil, fmt.Errorf("%w: issue has no incident label (%s)", ingest.ErrIgnored, strings.Join(w.opts.IncidentLabels, ", "))
+	}
+	if err := requireRepo("issues", p.Repo); err != nil {
+		return nil, err
+	}
+	subject := fmt.Sprintf("%s#%d", p.Repo.FullName, p.Issue.Number)
+	e := ingest.Event{
+		Subject:     subject,
+		Repo:        p.Repo.FullName,
+		Service:     w.service(p.Repo.FullName),
+		Environment: w.incidentEnvironment(),
+		Attributes:  attrs("title", p.Issue.Title),
+	}
+	var err error
+	switch p.Action {
+	case "opened", "labeled":
+		e.Type = ingest.TypeIncidentOpened
+		e.ID = "issue:" + subject + ":opened"
+		e.Time, err = parseTime("issues", "issue.created_at", p.Issue.CreatedAt)
+	case "closed":
+		e.Type = ingest.TypeIncidentResolved
+		e.Time, err = parseTime("issues", "issue.closed_at", p.Issue.ClosedAt)
+		e.ID = fmt.Sprintf("issue:%s:resolved:%d", subject, e.Time.Unix())
+		if p.Issue.StateReason != "" {
+			e.Attributes["state_reason"] = p.Issue.StateReason
+		}
+	case "reopened":
+		e.Type = ingest.TypeIncidentReopened
+		e.Time, err = parseTime("issues", "issue.updated_at", p.Issue.UpdatedAt)
+		e.ID = fmt.Sprintf("issue:%s:reopened:%d", subject, e.Time.Unix())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []ingest.Event{e}, nil
+}
+
+// release: ignored unless ReleasesAreDeployments; then a published
+// release that is not a pre-release is a successful deployment.
+func (w *Webhook) release(body []byte) ([]ingest.Event, error) {
+	var p struct {
+		Action  string     `json:"action"`
+		Repo    repository `json:"repository"`
+		Release struct {
+			ID              int64  `json:"id"`
+			TagName         string `json:"tag_name"`
+			Name            string `json:"name"`
+			TargetCommitish string `json:"target_commitish"`
+			Prerelease      bool   `json:"prerelease"`
+			Draft           bool   `json:"draft"`
+			PublishedAt     string `json:"published_at"`
+			Author          user   `json:"author"`
+		} `json:"release"`
+	}
+	if err := decode("release", body, &p); err != nil {
+		return nil, err
+	}
+	if !w.opts.ReleasesAreDeployments {
+		return nil, fmt.Errorf("%w: release %s (releases are not deployments; see releases_are_deployments)", ingest.ErrIgnored, p.Action)
+	}
+	if p.Action != "published" {
+		return nil, fmt.Errorf("%w: release action %s", ingest.ErrIgnored, p.Action)
+	}
+	if p.Release.Prerelease || p.Release.Draft {
+		return nil, fmt.Errorf("%w: pre-release or draft %s", ingest.ErrIgnored, p.Release.TagName)
+	}
+	if err := requireRepo("release", p.Repo); err != nil {
+		return nil, err
+	}
+	if p.Release.ID == 0 {
+		return nil, fmt.Errorf("%w: release: release.id is missing", ingest.ErrPayload)
+	}
+	t, err := parseTime("release", "release.published_at", p.Release.PublishedAt)
+	if err != nil {
+		return nil, err
+	}
+	var cs []string
+	// target_commitish is usually a branch name; only a full SHA is a commit.
+	if isSHA(p.Release.TargetCommitish) {
+		cs = commits(p.Release.TargetCommitish)
+	}
+	return []ingest.Event{{
+		ID:          "release:" + strconv.FormatInt(p.Release.ID, 10),
+		Type:        ingest.TypeDeploymentFinished,
+		Time:        t,
+		Subject:     strconv.FormatInt(p.Release.ID, 10),
+		Repo:        p.Repo.FullName,
+		Service:     w.service(p.Repo.FullName),
+		Environment: w.environment(w.opts.DeployEnvironment),
+		Outcome:     "success",
+		Commits:     cs,
+		Attributes:  attrs("tag", p.Release.TagName, "name", p.Release.Name, "target_commitish", p.Release.TargetCommitish, "author", p.Release.Author.Login),
+	}}, nil
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}

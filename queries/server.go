@@ -1,0 +1,161 @@
+package queries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Server is an Engine on a ClickHouse server or cluster, through
+// clickhouse-go/v2 over the native protocol.
+type Server struct {
+	conn driver.Conn
+}
+
+// ParseDSN splits a clickhouse:// DSN into clickhouse-go options and the
+// database Throughline uses (the DSN's path, default "throughline"). The
+// connection itself uses the "default" database, because the Throughline
+// database may not exist yet; every statement names its database.
+func ParseDSN(dsn string) (*clickhouse.Options, string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("clickhouse DSN: %w", errors.Unwrap(err))
+	}
+	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {
+		return nil, "", fmt.Errorf("clickhouse DSN: scheme must be clickhouse:// (native protocol), not %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, "", errors.New("clickhouse DSN: no host (want clickhouse://user:pass@host:9000/db)")
+	}
+	db := strings.Trim(u.Path, "/")
+	if db == "" {
+		db = "throughline"
+	}
+	if !identRE.MatchString(db) {
+		return nil, "", fmt.Errorf("clickhouse DSN: database name %q must match %s", db, identRE)
+	}
+	u.Path = "/default"
+	opts, err := clickhouse.ParseDSN(u.String())
+	if err != nil {
+		return nil, "", fmt.Errorf("clickhouse DSN: %w", err)
+	}
+	return opts, db, nil
+}
+
+// OpenServer connects to a ClickHouse server. It does not fail when the
+// server is down: the ingest spool and readiness probe deal with that.
+func OpenServer(opts *clickhouse.Options) (*Server, error) {
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = 5 * time.Second
+	}
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 8
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse: %w", err)
+	}
+	return &Server{conn: conn}, nil
+}
+
+// Kind implements Engine.
+func (s *Server) Kind() string { return "server" }
+
+// Exec implements Engine.
+func (s *Server) Exec(ctx context.Context, sql string) error {
+	return wrapUnavailable(s.conn.Exec(ctx, sql))
+}
+
+// Ping implements Engine.
+func (s *Server) Ping(ctx context.Context) error { return wrapUnavailable(s.conn.Ping(ctx)) }
+
+// Close implements Engine.
+func (s *Server) Close() error { return s.conn.Close() }
+
+// Query implements Engine.
+func (s *Server) Query(ctx context.Context, sql string) (*Result, error) {
+	rows, err := s.conn.Query(ctx, sql)
+	if err != nil {
+		return nil, wrapUnavailable(err)
+	}
+	defer rows.Close()
+	types := rows.ColumnTypes()
+	res := newResult(rows.Columns())
+	for rows.Next() {
+		dest := make([]any, len(types))
+		for i, t := range types {
+			dest[i] = reflect.New(t.ScanType()).Interface()
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		row := make([]any, len(dest))
+		for i, d := range dest {
+			row[i] = deref(reflect.ValueOf(d).Elem())
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res, wrapUnavailable(rows.Err())
+}
+
+// deref turns scanned values into the plain types Result understands:
+// nullable pointers become nil or their value; arrays become []any.
+func deref(v reflect.Value) any {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8 {
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = deref(v.Index(i))
+		}
+		return out
+	}
+	return v.Interface()
+}
+
+// Insert implements Engine with one native batch.
+func (s *Server) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+")")
+	if err != nil {
+		return wrapUnavailable(err)
+	}
+	for _, r := range rows {
+		conv := make([]any, len(r))
+		for i, v := range r {
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC()
+			}
+			conv[i] = v
+		}
+		if err := batch.Append(conv...); err != nil {
+			_ = batch.Abort()
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return wrapUnavailable(batch.Send())
+}
+
+// ErrUnavailable marks errors that mean ClickHouse could not be reached;
+// the ingest path spools on them instead of failing.
+var ErrUnavailable = errors.New("clickhouse unavailable")
+
+func wrapUnavailable(err error) error {
+	if err != nil && isUnavailable(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}

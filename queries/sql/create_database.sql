@@ -1,0 +1,2 @@
+-- Creates the Throughline database.
+CREATE DATABASE IF NOT EXISTS {{.DB}}
