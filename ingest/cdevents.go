@@ -320,7 +320,9 @@ func (m *cdMapper) mapSubject(key string) error {
 			m.ev.Outcome = "success"
 		case outcome != "":
 			m.ev.Outcome = "failure"
-			m.ev.Attributes["outcome"] = outcome
+			if outcome != "failure" {
+				m.ev.Attributes["outcome"] = outcome // error, cancel, ...: keep the detail
+			}
 		case key == "build.finished":
 			art, _ := m.contentString("artifactId")
 			if art != "" {

@@ -79,11 +79,11 @@ func (w *Webhook) Parse(_ http.Header, body []byte) ([]ingest.Event, error) {
 		return nil, err
 	}
 	var out []ingest.Event
-	var ignored []string
+	var ignored []error
 	for _, r := range recs {
 		evs, err := w.parseRecord(r)
 		if errors.Is(err, ingest.ErrIgnored) {
-			ignored = append(ignored, err.Error())
+			ignored = append(ignored, err)
 			continue
 		}
 		if err != nil {
@@ -92,7 +92,14 @@ func (w *Webhook) Parse(_ http.Header, body []byte) ([]ingest.Event, error) {
 		out = append(out, evs...)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: %s", ingest.ErrIgnored, strings.Join(ignored, "; "))
+		if len(ignored) == 1 {
+			return nil, ignored[0]
+		}
+		reasons := make([]string, len(ignored))
+		for i, e := range ignored {
+			reasons[i] = strings.TrimPrefix(e.Error(), ingest.ErrIgnored.Error()+": ")
+		}
+		return nil, fmt.Errorf("%w: %s", ingest.ErrIgnored, strings.Join(reasons, "; "))
 	}
 	return out, nil
 }

@@ -1,0 +1,168 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/throughline/throughline/metrics"
+)
+
+// Config is the whole file. Zero values mean the defaults below.
+type Config struct {
+	// ClickHouse is a clickhouse:// DSN; empty means the embedded engine.
+	ClickHouse string `yaml:"clickhouse"`
+	// Data is the directory for the embedded engine and the spool.
+	Data string `yaml:"data"`
+	// Listen is the HTTP address.
+	Listen string `yaml:"listen"`
+	// APITokens are accepted as "Authorization: Bearer <token>" on /api and
+	// /webhooks. With none, the server only listens on loopback.
+	APITokens []string `yaml:"api_tokens"`
+	// MaxBodyBytes caps request bodies (default 10 MiB); larger get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MetricsWindow is the rolling window exported on /metrics (default 720h).
+	MetricsWindow Duration `yaml:"metrics_window"`
+	// MetricsRefresh is how often /metrics measures are recomputed
+	// (default and minimum 1m).
+	MetricsRefresh Duration        `yaml:"metrics_refresh"`
+	Catalog        metrics.Catalog `yaml:"catalog"`
+}
+
+// Duration is a time.Duration written as "30d", "720h" or "15m".
+type Duration time.Duration
+
+// UnmarshalYAML accepts Go durations plus a "d" (day) unit.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration parses Go durations and whole days ("30d").
+func ParseDuration(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		var n int
+		if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && n > 0 && fmt.Sprintf("%dd", n) == s {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (like 30d, 12h or 15m)", s)
+	}
+	return v, nil
+}
+
+// Defaults for unset values.
+const (
+	DefaultListen       = "127.0.0.1:8080"
+	DefaultData         = "./data"
+	DefaultMaxBodyBytes = 10 << 20
+	DefaultWindow       = 30 * 24 * time.Hour
+	MinRefresh          = time.Minute
+)
+
+// envRE matches ${NAME} references.
+var envRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Load reads and validates a file. An empty path gives the defaults.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		c := &Config{}
+		c.applyDefaults()
+		return c, c.Validate()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes strictly, expands ${NAME} from the environment (a missing
+// variable is an error), applies defaults and validates.
+func Parse(r io.Reader) (*Config, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	expanded := envRE.ReplaceAllFunc(raw, func(m []byte) []byte {
+		name := string(envRE.FindSubmatch(m)[1])
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variable %s is referenced but not set", strings.Join(missing, ", "))
+	}
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Data == "" {
+		c.Data = DefaultData
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MetricsWindow == 0 {
+		c.MetricsWindow = Duration(DefaultWindow)
+	}
+	if c.MetricsRefresh == 0 {
+		c.MetricsRefresh = Duration(MinRefresh)
+	}
+}
+
+// Validate checks every section; errors name the key.
+func (c *Config) Validate() error {
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("max_body_bytes: %d is below the minimum of 1024", c.MaxBodyBytes)
+	}
+	if time.Duration(c.MetricsWindow) < time.Hour {
+		return fmt.Errorf("metrics_window: %s is shorter than 1h", time.Duration(c.MetricsWindow))
+	}
+	if time.Duration(c.MetricsRefresh) < MinRefresh {
+		return fmt.Errorf("metrics_refresh: %s is below the minimum of 1m (measures are not recomputed per scrape)", time.Duration(c.MetricsRefresh))
+	}
+	for i, t := range c.APITokens {
+		if len(t) < 16 {
+			return fmt.Errorf("api_tokens[%d]: a token must be at least 16 characters", i)
+		}
+	}
+	if c.ClickHouse != "" && !strings.HasPrefix(c.ClickHouse, "clickhouse://") && !strings.HasPrefix(c.ClickHouse, "tcp://") {
+		return errors.New("clickhouse: must be a clickhouse://user:pass@host:9000/db DSN")
+	}
+	return c.Catalog.Validate()
+}

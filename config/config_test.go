@@ -1,0 +1,68 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseErrorsNameTheKey(t *testing.T) {
+	t.Setenv("TL_TEST_TOKEN", "0123456789abcdef0123")
+	for _, tc := range []struct {
+		name, give, want string
+	}{
+		{"unknown top-level key", "listn: x\n", "field listn not found"},
+		{"unknown catalog key", "catalog:\n  servces: {}\n", "field servces not found"},
+		{"unknown service key", "catalog:\n  services:\n    a: {teem: x}\n", "field teem not found"},
+		{"bad duration", "metrics_window: soon\n", `"soon" is not a duration`},
+		{"short window", "metrics_window: 10m\n", "metrics_window"},
+		{"fast refresh", "metrics_refresh: 5s\n", "metrics_refresh"},
+		{"short token", "api_tokens: [abc]\n", "api_tokens[0]"},
+		{"missing env", "api_tokens: [\"${TL_NOT_SET_ANYWHERE}\"]\n", "TL_NOT_SET_ANYWHERE"},
+		{"repo in two services", "catalog:\n  services:\n    a: {repos: [x/y]}\n    b: {repos: [x/y]}\n", "catalog.services.b.repos"},
+		{"portfolio without product", "catalog:\n  services:\n    a: {portfolio: p}\n", "catalog.services.a.portfolio"},
+		{"bad dsn", "clickhouse: http://x\n", "clickhouse:"},
+		{"wrong type", "max_body_bytes: lots\n", "cannot unmarshal"},
+		{"tiny body", "max_body_bytes: 10\n", "max_body_bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tc.give))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseGood(t *testing.T) {
+	t.Setenv("TL_TEST_TOKEN", "0123456789abcdef0123")
+	c, err := Parse(strings.NewReader(`
+api_tokens: ["${TL_TEST_TOKEN}"]
+metrics_window: 14d
+catalog:
+  production_environments: [prod, live]
+  services:
+    checkout: {team: payments, product: shop, portfolio: retail, repos: [acme/checkout]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APITokens[0] != "0123456789abcdef0123" || time.Duration(c.MetricsWindow) != 14*24*time.Hour {
+		t.Fatalf("got %+v", c)
+	}
+	if c.Listen != DefaultListen || c.MaxBodyBytes != DefaultMaxBodyBytes {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+	if got := c.Catalog.Services["checkout"].Team; got != "payments" {
+		t.Fatalf("team = %q", got)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("catalog:\n  services:\n    a: {team: t}\n")
+	f.Add("metrics_window: 30d\n")
+	f.Add("api_tokens: [x]\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = Parse(strings.NewReader(s)) // must not panic
+	})
+}

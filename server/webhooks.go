@@ -1,0 +1,90 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/throughline/throughline/ingest"
+)
+
+func (s *Server) postWebhook(c *gin.Context) {
+	name := c.Param("source")
+	wh, ok := s.o.Webhooks[name]
+	if !ok {
+		fail(c, http.StatusNotFound, fmt.Sprintf("unknown source %q (configured: %s)", name, strings.Join(keys(s.o.Webhooks), ", ")), nil)
+		return
+	}
+	s.handleWebhook(c, wh)
+}
+
+func (s *Server) postCustomWebhook(c *gin.Context) {
+	name := c.Param("name")
+	wh, ok := s.o.CustomWebhooks[name]
+	if !ok {
+		fail(c, http.StatusNotFound, fmt.Sprintf("unknown custom mapping %q (configured: %s)", name, strings.Join(keys(s.o.CustomWebhooks), ", ")), nil)
+		return
+	}
+	s.handleWebhook(c, wh)
+}
+
+func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
+	body, ok := s.readBody(c)
+	if !ok {
+		return
+	}
+	if err := wh.Verify(c.Request.Header, body); err != nil {
+		s.o.Pipeline.Reject("signature")
+		fail(c, http.StatusUnauthorized, err.Error(), nil)
+		return
+	}
+	events, err := wh.Parse(c.Request.Header, body)
+	switch {
+	case errors.Is(err, ingest.ErrIgnored):
+		c.JSON(http.StatusAccepted, gin.H{"ignored": strings.TrimPrefix(err.Error(), ingest.ErrIgnored.Error()+": ")})
+		return
+	case err != nil:
+		s.o.Pipeline.Reject("payload")
+		fail(c, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	now := s.o.Now().UTC()
+	payload := ingest.NewPayload(wh.Source(), c.ContentType(), body, now)
+	records := make([]ingest.Record, 0, len(events))
+	for i, ev := range events {
+		ev.Normalize()
+		if err := ev.Validate(); err != nil {
+			s.o.Pipeline.Reject(reason(err))
+			fail(c, http.StatusBadRequest, fmt.Sprintf("event %d from the payload is invalid: %v", i, err), nil)
+			return
+		}
+		records = append(records, ingest.Record{Event: ev, PayloadID: payload.ID, Received: now, Version: uint64(now.UnixNano()) + uint64(i)})
+	}
+	if err := s.o.Pipeline.Submit(c.Request.Context(), records, []ingest.Payload{payload}); err != nil {
+		fail(c, http.StatusServiceUnavailable, "events not stored, retry later: "+err.Error(), nil)
+		return
+	}
+	resp := gin.H{"accepted": len(records)}
+	if d, ok := wh.(ingest.DeliveryIDer); ok {
+		if id := d.DeliveryID(c.Request.Header); id != "" {
+			resp["delivery"] = id
+		}
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}
