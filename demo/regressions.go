@@ -31,9 +31,10 @@ const day = 24 * time.Hour
 // The regressions' sizes, used by effects and documented in doc.go.
 const (
 	cfrPeak     = 0.35 // change failure rate reached at End
-	slowPeak    = 4.0  // resolution time multiplier reached at End
+	slowStep    = 2.5  // resolution time multiplier from the start of the slowdown
+	slowPeak    = 5.0  // resolution time multiplier reached at End
 	freezeGaps  = 4.0  // release gaps multiplier during the freeze
-	surgeFactor = 4.0  // incident rate multiplier during the surge
+	surgeFactor = 6.0  // incident rate multiplier during the surge
 )
 
 // injections is the catalogue of injected regressions. Read-only.
@@ -41,11 +42,11 @@ var injections = []injection{
 	{scope: "team", base: "conversion", measure: "change_failure_rate", before: 56 * day,
 		description: "change failure rate ramps linearly from 6% to 35% at End (more incidents linked to deployments, more failed deployments)"},
 	{scope: "team", base: "treasury", measure: "mttr_seconds", before: 42 * day,
-		description: "incident resolution and failed-deployment recovery slow down linearly to 4x at End"},
+		description: "incident resolution and failed-deployment recovery slow down: 2.5x at Start (on-call rota change), rising linearly to 5x at End"},
 	{scope: "team", base: "data-eng", measure: "deployment_frequency_per_day", before: 28 * day,
 		description: "release freeze: gaps between releases 4x longer, so deployment frequency falls and lead time rises"},
 	{scope: "service", base: "search", measure: "incidents_opened", before: 21 * day,
-		description: "incident volume of the service steps up 4x"},
+		description: "incident volume of the service steps up 6x (a flaky dependency)"},
 }
 
 // effects holds the onsets of the regressions that apply to one team or

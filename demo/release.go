@@ -45,7 +45,10 @@ func (s *service) cfr(t time.Time) float64 {
 // slow multiplies recovery times (the treasury regression).
 func (s *service) slow(t time.Time) float64 {
 	e := s.team.effects
-	return 1 + (slowPeak-1)*e.ramp(e.slow, t)
+	if e.slow.IsZero() || t.Before(e.slow) {
+		return 1
+	}
+	return slowStep + (slowPeak-slowStep)*e.ramp(e.slow, t)
 }
 
 func (s *service) nextRelease(g *generator, after time.Time) {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -95,11 +96,13 @@ func (g *generator) frac(t time.Time) float64 {
 	return float64(t.Sub(g.start)) / float64(g.end.Sub(g.start))
 }
 
+// interpolate goes from from to to geometrically: improvement compounds, a
+// constant share a week, rather than a fixed number of hours.
 func interpolate(from, to time.Duration, f float64) time.Duration {
 	if to == 0 {
 		return from
 	}
-	return from + time.Duration(f*float64(to-from))
+	return time.Duration(float64(from) * math.Pow(float64(to)/float64(from), f))
 }
 
 var workItemKinds = []string{"feature", "defect", "risk", "debt"}

@@ -35,7 +35,10 @@ type Options struct {
 	// are served under /webhooks/custom/{name}.
 	Webhooks       map[string]ingest.Webhook
 	CustomWebhooks map[string]ingest.Webhook
-	Logger         *slog.Logger
+	// Mounts add endpoints owned by other packages (reports, alerting,
+	// dashboards) under /api/v1, behind the same authentication.
+	Mounts []Mount
+	Logger *slog.Logger
 	// Now is the clock (tests inject one).
 	Now func() time.Time
 }
@@ -44,6 +47,15 @@ type Options struct {
 type Server struct {
 	o      Options
 	engine *gin.Engine
+	doc    []byte
+}
+
+// Mount is a set of endpoints another package serves under /api/v1, with
+// their OpenAPI path items (keyed by the full path, e.g.
+// "/api/v1/reports/runs"), so the served document stays complete.
+type Mount struct {
+	Register func(api *gin.RouterGroup)
+	Paths    map[string]any
 }
 
 // New builds the routes.
@@ -88,6 +100,14 @@ func New(o Options) (*Server, error) {
 	api.GET("/measures", s.getMeasures)
 	api.GET("/measures/definitions", s.getDefinitions)
 	api.GET("/openapi.json", s.openapi)
+	for _, m := range o.Mounts {
+		m.Register(api)
+	}
+	doc, err := mergeOpenAPI(openAPIDoc, o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	s.doc = doc
 
 	hooks := e.Group("/webhooks", s.auth(true))
 	hooks.POST("/custom/:name", s.postCustomWebhook)
