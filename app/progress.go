@@ -24,8 +24,8 @@ func newProgress(w io.Writer, label string, total int) *progress {
 
 func (p *progress) add(n int) {
 	p.done += n
-	if time.Since(p.last) < 200*time.Millisecond && p.done < p.total {
-		return
+	if time.Since(p.last) < 200*time.Millisecond || p.done >= p.total {
+		return // the last frame is drawn by finish
 	}
 	p.last = time.Now()
 	p.draw()
@@ -44,13 +44,13 @@ func (p *progress) draw() {
 	}
 	const width = 30
 	filled := int(frac * width)
-	eta := "--"
+	eta := "ETA --"
 	if el := time.Since(p.start); p.done > 0 && frac < 1 {
-		eta = (time.Duration(float64(el)/frac) - el).Round(time.Second).String()
+		eta = "ETA " + (time.Duration(float64(el)/frac) - el).Round(time.Second).String()
 	} else if frac >= 1 {
 		eta = "done in " + time.Since(p.start).Round(100*time.Millisecond).String()
 	}
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d/%d events, ETA %s   ", p.label,
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d/%d events, %s   ", p.label,
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100, p.done, p.total, eta)
 }
 

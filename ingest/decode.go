@@ -89,9 +89,63 @@ var knownFields = map[string]bool{
 	"attributes": true,
 }
 
+// wireEvent is the generic format with exact JSON types: the fast path of
+// DecodeEvent for well-formed events.
+type wireEvent struct {
+	ID          string            `json:"id"`
+	Source      string            `json:"source"`
+	Type        string            `json:"type"`
+	Time        string            `json:"time"`
+	Subject     string            `json:"subject"`
+	Service     string            `json:"service"`
+	Repo        string            `json:"repo"`
+	Environment string            `json:"environment"`
+	Team        string            `json:"team"`
+	Product     string            `json:"product"`
+	Outcome     string            `json:"outcome"`
+	Kind        string            `json:"kind"`
+	Priority    string            `json:"priority"`
+	Commits     []string          `json:"commits"`
+	Automated   bool              `json:"automated"`
+	Links       map[string]string `json:"links"`
+	Attributes  map[string]string `json:"attributes"`
+}
+
 // DecodeEvent decodes one generic event, checking every field's JSON type
 // and naming the field in any error. It normalises and validates the result.
 func DecodeEvent(raw []byte) (Event, error) {
+	// Fast path: a well-typed event with only known fields decodes in one
+	// pass. Anything else (unknown fields kept as attributes, numeric ids,
+	// nulls, type errors) takes the checked path, which names the field.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var w wireEvent
+	if err := dec.Decode(&w); err == nil && !dec.More() && !bytes.Contains(raw, []byte("null")) {
+		e := Event{
+			ID: strings.TrimSpace(w.ID), Source: strings.TrimSpace(w.Source), Type: strings.TrimSpace(w.Type),
+			Subject: strings.TrimSpace(w.Subject), Service: strings.TrimSpace(w.Service), Repo: strings.TrimSpace(w.Repo),
+			Environment: strings.TrimSpace(w.Environment), Team: strings.TrimSpace(w.Team), Product: strings.TrimSpace(w.Product),
+			Outcome: strings.TrimSpace(w.Outcome), Kind: strings.TrimSpace(w.Kind), Priority: strings.TrimSpace(w.Priority),
+			Commits: w.Commits, Automated: w.Automated, Links: w.Links, Attributes: w.Attributes,
+		}
+		if w.Time != "" {
+			t, err := ParseTime(w.Time)
+			if err != nil {
+				return Event{}, &FieldError{"time", err.Error()}
+			}
+			e.Time = t
+		}
+		e.Normalize()
+		if err := e.Validate(); err != nil {
+			return Event{}, err
+		}
+		return e, nil
+	}
+	return decodeChecked(raw)
+}
+
+// decodeChecked is the field-by-field decoder.
+func decodeChecked(raw []byte) (Event, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return Event{}, fmt.Errorf("event must be a JSON object: %s", jsonErr(err))

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"log/slog"
 	"sync"
@@ -53,7 +54,7 @@ func NewExporter(o ExporterOptions) (*Exporter, error) {
 		o.Now = time.Now
 	}
 	e := &Exporter{o: o, descs: map[string]*prometheus.Desc{}}
-	window := prometheus.Labels{"window": o.Window.String()}
+	window := prometheus.Labels{"window": windowLabel(o.Window)}
 	for _, d := range Definitions {
 		e.descs[d.Name] = prometheus.NewDesc(PromName(d), d.Description+" Rolling window.", []string{"service", "team", "product"}, window)
 	}
@@ -125,4 +126,12 @@ func (e *Exporter) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// windowLabel writes whole days as "30d", anything else as a Go duration.
+func windowLabel(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }

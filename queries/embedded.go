@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -117,29 +118,71 @@ func (e *Embedded) Query(ctx context.Context, sql string) (*Result, error) {
 	return res, nil
 }
 
-// Insert implements Engine with INSERT ... FORMAT JSONEachRow, every column
-// sent (18.16 and 26.7 differ on omitted columns).
+// Insert implements Engine with INSERT ... FORMAT JSONCompactEachRow, every
+// column sent in order (the embedded engine is always 26.7).
 func (e *Embedded) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") FORMAT JSONEachRow\n")
-	enc := make(map[string]any, len(columns))
+	var b bytes.Buffer
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") FORMAT JSONCompactEachRow\n")
+	scratch := make([]byte, 0, 64)
 	for _, r := range rows {
-		for i, c := range columns {
-			v := r[i]
-			if t, ok := v.(time.Time); ok {
-				v = t.UTC().Unix()
+		b.WriteByte('[')
+		for i, v := range r {
+			if i > 0 {
+				b.WriteByte(',')
 			}
-			enc[c] = v
+			var err error
+			scratch, err = appendJSON(scratch[:0], v)
+			if err != nil {
+				return fmt.Errorf("encode row for %s: %w", table, err)
+			}
+			b.Write(scratch)
 		}
-		line, err := json.Marshal(enc)
-		if err != nil {
-			return fmt.Errorf("encode row for %s: %w", table, err)
-		}
-		b.Write(line)
-		b.WriteByte('\n')
+		b.WriteString("]\n")
 	}
 	return e.Exec(ctx, b.String())
+}
+
+// appendJSON encodes the value types Insert accepts, without reflection.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return appendJSONString(dst, x), nil
+	case time.Time:
+		return strconv.AppendInt(dst, x.UTC().Unix(), 10), nil
+	case uint8:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case uint32:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(dst, x, 10), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case []string:
+		dst = append(dst, '[')
+		for i, s := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, s)
+		}
+		return append(dst, ']'), nil
+	}
+	b, err := json.Marshal(v)
+	return append(dst, b...), err
+}
+
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			b, _ := json.Marshal(s) // rare: escapes and non-ASCII
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

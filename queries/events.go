@@ -42,7 +42,7 @@ var eventColumns = []string{
 	"attr_values", "payload_id", "received", "ver",
 }
 
-var payloadColumns = []string{"id", "source", "received", "content_type", "body"}
+var payloadColumns = []string{"id", "source", "received", "content_type", "encoding", "size", "body"}
 
 func nz(s []string) []string {
 	if s == nil {
@@ -57,7 +57,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []EventRow, payloads []
 	if len(payloads) > 0 {
 		rows := make([][]any, len(payloads))
 		for i, p := range payloads {
-			rows[i] = []any{p.ID, p.Source, p.Received, p.ContentType, string(p.Body)}
+			rows[i] = []any{p.ID, p.Source, p.Received, p.ContentType, payloadEncoding, uint64(len(p.Body)), compressPayload(p.Body)}
 		}
 		if err := s.Insert(ctx, "payloads", payloadColumns, rows); err != nil {
 			return err
@@ -128,4 +128,21 @@ func (s *Store) CountEvents(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	return res.Int(0, "events"), nil
+}
+
+// Payload returns a stored raw payload, decompressed; ok is false when
+// there is none with that id.
+func (s *Store) Payload(ctx context.Context, id string) (PayloadRow, bool, error) {
+	res, err := s.Query(ctx, "events/payload.sql", Params{"id": id})
+	if err != nil || res.Len() == 0 {
+		return PayloadRow{}, false, err
+	}
+	body, err := decompressPayload(res.String(0, "encoding"), res.String(0, "body"))
+	if err != nil {
+		return PayloadRow{}, false, err
+	}
+	return PayloadRow{
+		ID: res.String(0, "id"), Source: res.String(0, "source"), ContentType: res.String(0, "content_type"),
+		Received: res.Time(0, "received"), Body: body,
+	}, true, nil
 }

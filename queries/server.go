@@ -124,7 +124,8 @@ func deref(v reflect.Value) any {
 	return v.Interface()
 }
 
-// Insert implements Engine with one native batch.
+// Insert implements Engine with one native batch, appended column by
+// column (far cheaper than row by row through reflection).
 func (s *Server) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -133,20 +134,62 @@ func (s *Server) Insert(ctx context.Context, table string, columns []string, row
 	if err != nil {
 		return wrapUnavailable(err)
 	}
-	for _, r := range rows {
-		conv := make([]any, len(r))
-		for i, v := range r {
-			if t, ok := v.(time.Time); ok {
-				v = t.UTC()
-			}
-			conv[i] = v
-		}
-		if err := batch.Append(conv...); err != nil {
+	for i := range columns {
+		col, err := columnOf(rows, i)
+		if err != nil {
 			_ = batch.Abort()
-			return fmt.Errorf("insert into %s: %w", table, err)
+			return fmt.Errorf("insert into %s: column %s: %w", table, columns[i], err)
+		}
+		if err := batch.Column(i).Append(col); err != nil {
+			_ = batch.Abort()
+			return fmt.Errorf("insert into %s: column %s: %w", table, columns[i], err)
 		}
 	}
 	return wrapUnavailable(batch.Send())
+}
+
+// columnOf gathers column i of rows into a typed slice.
+func columnOf(rows [][]any, i int) (any, error) {
+	switch rows[0][i].(type) {
+	case string:
+		out := make([]string, len(rows))
+		for r := range rows {
+			out[r], _ = rows[r][i].(string)
+		}
+		return out, nil
+	case time.Time:
+		out := make([]time.Time, len(rows))
+		for r := range rows {
+			t, _ := rows[r][i].(time.Time)
+			out[r] = t.UTC()
+		}
+		return out, nil
+	case uint8:
+		out := make([]uint8, len(rows))
+		for r := range rows {
+			out[r], _ = rows[r][i].(uint8)
+		}
+		return out, nil
+	case uint64:
+		out := make([]uint64, len(rows))
+		for r := range rows {
+			out[r], _ = rows[r][i].(uint64)
+		}
+		return out, nil
+	case uint32:
+		out := make([]uint32, len(rows))
+		for r := range rows {
+			out[r], _ = rows[r][i].(uint32)
+		}
+		return out, nil
+	case []string:
+		out := make([][]string, len(rows))
+		for r := range rows {
+			out[r], _ = rows[r][i].([]string)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value type %T", rows[0][i])
 }
 
 // ErrUnavailable marks errors that mean ClickHouse could not be reached;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/throughline/throughline/queries"
 	"github.com/throughline/throughline/queries/chtest"
@@ -65,5 +66,27 @@ func TestBindRejectsMissingParameter(t *testing.T) {
 	_, err = st.SQL("record_migration.sql", queries.Params{"version": 1})
 	if err == nil || !strings.Contains(err.Error(), "no value for parameter") {
 		t.Fatalf("err = %v, want missing parameter", err)
+	}
+}
+
+func TestPayloadRoundTrip(t *testing.T) {
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			body := []byte(`{"ref":"refs/heads/main","commits":[{"id":"9f1c2e0","message":"Fix \"quotes\" and ünïcode\n"}]}`)
+			p := queries.PayloadRow{ID: "abc123", Source: "github", ContentType: "application/json", Received: time.Date(2026, 11, 20, 10, 4, 0, 0, time.UTC), Body: body}
+			if err := e.Store.InsertEvents(context.Background(), nil, []queries.PayloadRow{p}); err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := e.Store.Payload(context.Background(), "abc123")
+			if err != nil || !ok {
+				t.Fatalf("payload: %v %v", ok, err)
+			}
+			if string(got.Body) != string(body) || got.Source != "github" || !got.Received.Equal(p.Received) {
+				t.Fatalf("got %+v", got)
+			}
+			if _, ok, _ := e.Store.Payload(context.Background(), "missing"); ok {
+				t.Fatal("found a payload that was never stored")
+			}
+		})
 	}
 }

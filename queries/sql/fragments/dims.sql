@@ -34,3 +34,9 @@ if({{template "svc0" .}} != '', {{template "svc0" .}}, 'unassigned') AS svc,
 {{- define "linked_deployments" -}}
 SELECT link_deployment FROM {{.DB}}.events FINAL WHERE type = 'incident.opened' AND link_deployment != ''
 {{- end -}}
+
+{{- define "window_k7" -}}
+SELECT substring(arrayJoin(commits), 1, 7) FROM {{.DB}}.events FINAL
+WHERE type = 'deployment.finished' AND outcome = 'success' AND has({envs:Array(String)}, environment)
+  AND time >= {from:DateTime} AND time < {to:DateTime}
+{{- end -}}

@@ -3,6 +3,9 @@
 -- (ever, so history before the window counts), and d falls in [from, to).
 -- Lead time = d.time - time of c's change.committed (earliest when several).
 -- Abbreviated SHAs match by prefix (joined on the first 7 characters).
+-- Only commits that some deployment in the window carries can pair, so both
+-- sides are first narrowed to those (window_k7): the cost follows the
+-- window, not the whole history.
 -- Commits without change.committed and negative differences are left out.
 -- Params: from, to, envs, and those of fragments/dims.sql.
 -- Output: key, samples, median, p90 (seconds; 0 when samples = 0).
@@ -29,11 +32,13 @@ FROM (
                         FROM {{.DB}}.events FINAL
                         WHERE type = 'deployment.finished' AND outcome = 'success'
                           AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
+                          AND k7 IN ({{template "window_k7" .}})
                     ) AS f
                     ALL INNER JOIN (
                         SELECT subject AS csha, substring(csha, 1, 7) AS ck7, min(time) AS ctime0
                         FROM {{.DB}}.events FINAL
                         WHERE type = 'change.committed' AND time < {to:DateTime}
+                          AND substring(subject, 1, 7) IN ({{template "window_k7" .}})
                         GROUP BY csha, ck7
                     ) AS c ON f.k7 = c.ck7
                     WHERE startsWith(c.csha, f.sha) OR startsWith(f.sha, c.csha)
