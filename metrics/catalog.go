@@ -3,6 +3,8 @@ package metrics
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"time"
 )
 
 // Catalog maps services (and repositories) to teams, products and
@@ -18,6 +20,52 @@ type Catalog struct {
 	Products map[string]Product `yaml:"products"`
 	// AssignmentGroups maps ITSM assignment groups to capabilities.
 	AssignmentGroups map[string]string `yaml:"assignment_groups"`
+	// SLATargets are incident resolution targets per priority, as Go
+	// durations ("4h"); "none" (or "") means no target. Unset priorities
+	// take DefaultSLATargets.
+	SLATargets map[string]string `yaml:"sla_targets"`
+}
+
+// DefaultSLATargets are the resolution targets of MEASURES.md.
+var DefaultSLATargets = map[string]time.Duration{
+	"P1": 4 * time.Hour, "P2": 8 * time.Hour, "P3": 24 * time.Hour, "P4": 72 * time.Hour,
+}
+
+// slaTargets returns priorities and their targets in seconds (as text),
+// for the incidents query.
+func (c *Catalog) slaTargets() ([]string, []string) {
+	t := map[string]time.Duration{}
+	for p, d := range DefaultSLATargets {
+		t[p] = d
+	}
+	if c != nil {
+		for p, v := range c.SLATargets {
+			d, _ := parseTarget(v)
+			t[p] = d
+		}
+	}
+	var prios, secs []string
+	for _, p := range sortedKeys(t) {
+		if t[p] > 0 {
+			prios = append(prios, p)
+			secs = append(secs, strconv.FormatInt(int64(t[p]/time.Second), 10))
+		}
+	}
+	if len(prios) == 0 {
+		return []string{"\x00"}, []string{"0"}
+	}
+	return prios, secs
+}
+
+func parseTarget(v string) (time.Duration, error) {
+	if v == "" || v == "none" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration like 4h, or none", v)
+	}
+	return d, nil
 }
 
 // Service is one catalog entry.
@@ -67,6 +115,19 @@ func (c *Catalog) Validate() error {
 				return fmt.Errorf("catalog.services.%s.portfolio: product %s is already in portfolio %s", name, s.Product, p)
 			}
 			portfolios[s.Product] = s.Portfolio
+		}
+	}
+	for p, v := range c.SLATargets {
+		if p != "P1" && p != "P2" && p != "P3" && p != "P4" && p != "P5" {
+			return fmt.Errorf("catalog.sla_targets.%s: priorities are P1..P5", p)
+		}
+		if _, err := parseTarget(v); err != nil {
+			return fmt.Errorf("catalog.sla_targets.%s: %v", p, err)
+		}
+	}
+	for g, cap := range c.AssignmentGroups {
+		if g == "" || cap == "" {
+			return fmt.Errorf("catalog.assignment_groups.%s: group and capability must both be named", g)
 		}
 	}
 	for name, p := range c.Products {
@@ -147,6 +208,14 @@ func (c *Catalog) params() map[string]any {
 		}
 		return keys, vals
 	}
+	var agKeys, agCaps []string
+	if c != nil {
+		for _, g := range sortedKeys(c.AssignmentGroups) {
+			agKeys = append(agKeys, g)
+			agCaps = append(agCaps, c.AssignmentGroups[g])
+		}
+	}
+	agKeys, agCaps = pad(agKeys, agCaps)
 	repoKeys, repoSvcs = pad(repoKeys, repoSvcs)
 	var svcKeys2 []string
 	svcKeys2, svcTeams = pad(svcKeys, svcTeams)
@@ -156,6 +225,7 @@ func (c *Catalog) params() map[string]any {
 		"repo_keys": repoKeys, "repo_services": repoSvcs,
 		"svc_keys": svcKeys2, "svc_teams": svcTeams, "svc_products": svcProducts,
 		"product_keys": prodKeys, "product_portfolios": prodPortfolios,
+		"ag_keys": agKeys, "ag_capabilities": agCaps,
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // GroupBys are the dimensions measures can be grouped by.
-var GroupBys = []string{"service", "team", "product", "portfolio"}
+var GroupBys = []string{"service", "team", "product", "portfolio", "capability"}
 
 // Query is a window, a scope and a grouping.
 type Query struct {
@@ -22,6 +22,7 @@ type Query struct {
 	Team        string
 	Product     string
 	Portfolio   string
+	Capability  string // ITSM capability (through assignment groups)
 	Environment string // when set, replaces the production set for this query
 }
 
@@ -34,7 +35,7 @@ func (q Query) Validate() error {
 		return fmt.Errorf("from (%s) must be before to (%s)", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
 	if q.GroupBy != "" && !contains(GroupBys, q.GroupBy) {
-		return fmt.Errorf("group_by %q is not one of service, team, product, portfolio", q.GroupBy)
+		return fmt.Errorf("group_by %q is not one of service, team, product, portfolio, capability", q.GroupBy)
 	}
 	return nil
 }
@@ -110,6 +111,10 @@ func (c *Computer) params(q Query) queries.Params {
 	p["f_team"] = q.Team
 	p["f_product"] = q.Product
 	p["f_portfolio"] = q.Portfolio
+	p["f_capability"] = q.Capability
+	prios, secs := c.o.Catalog.slaTargets()
+	p["sla_priorities"] = prios
+	p["sla_seconds"] = secs
 	return p
 }
 
@@ -143,8 +148,10 @@ func (c *Computer) Compute(ctx context.Context, q Query) (*Report, error) {
 	}
 	p := c.params(q)
 	g := groups{}
-	if err := c.dora(ctx, q, p, g); err != nil {
-		return nil, err
+	for _, f := range []func(context.Context, Query, queries.Params, groups) error{c.dora, c.incidents, c.changes, c.flow} {
+		if err := f(ctx, q, p, g); err != nil {
+			return nil, err
+		}
 	}
 	rep := &Report{From: q.From.UTC(), To: q.To.UTC(), GroupBy: q.GroupBy}
 	if q.GroupBy == "" && len(g) == 0 {
@@ -238,4 +245,91 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func ratio(n, d float64) *float64 {
+	if d == 0 {
+		return nil
+	}
+	return num(n / d)
+}
+
+func (c *Computer) incidents(ctx context.Context, q Query, p queries.Params, g groups) error {
+	res, err := c.run(ctx, "measures/incidents.sql", p)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < res.Len(); i++ {
+		k := res.String(i, "key")
+		opened, ackN, resN := res.Float(i, "opened"), res.Float(i, "ack_n"), res.Float(i, "res_n")
+		if opened == 0 && ackN == 0 && resN == 0 {
+			continue // only open incidents from before the window: nothing here
+		}
+		g.set(k, "incidents_opened", num(opened))
+		g.set(k, "mtta_seconds", ratio(res.Float(i, "ack_sum"), ackN))
+		g.set(k, "mttr_seconds", ratio(res.Float(i, "res_sum"), resN))
+		if resN > 0 {
+			g.set(k, "incident_resolution_median_seconds", num(res.Float(i, "res_median")))
+			g.set(k, "incident_resolution_p90_seconds", num(res.Float(i, "res_p90")))
+		}
+		g.set(k, "first_time_fix_rate", ratio(res.Float(i, "res_no_reopen"), resN))
+		g.set(k, "sla_compliance_rate", ratio(res.Float(i, "sla_met"), res.Float(i, "sla_n")))
+		g.set(k, "self_heal_rate", ratio(res.Float(i, "res_automated"), resN))
+	}
+	return nil
+}
+
+func (c *Computer) changes(ctx context.Context, q Query, p queries.Params, g groups) error {
+	res, err := c.run(ctx, "measures/changes.sql", p)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < res.Len(); i++ {
+		k := res.String(i, "key")
+		closed, created, apprN, apprEv := res.Float(i, "closed"), res.Float(i, "created"), res.Float(i, "approval_n"), res.Float(i, "approved_events")
+		if closed == 0 && created == 0 && apprN == 0 && apprEv == 0 {
+			continue
+		}
+		g.set(k, "change_requests_closed", num(closed))
+		g.set(k, "change_success_rate", ratio(res.Float(i, "closed_success"), closed))
+		g.set(k, "emergency_change_ratio", ratio(res.Float(i, "created_emergency"), created))
+		g.set(k, "standard_change_ratio", ratio(res.Float(i, "created_standard"), created))
+		if apprN > 0 {
+			g.set(k, "change_approval_lead_time_median_seconds", num(res.Float(i, "approval_median")))
+		}
+		g.set(k, "automated_approval_ratio", ratio(res.Float(i, "approved_automated"), apprEv))
+	}
+	return nil
+}
+
+func (c *Computer) flow(ctx context.Context, q Query, p queries.Params, g groups) error {
+	res, err := c.run(ctx, "measures/work_items.sql", p)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < res.Len(); i++ {
+		k := res.String(i, "key")
+		done, load := res.Float(i, "done"), res.Float(i, "load")
+		if done == 0 && load == 0 {
+			continue
+		}
+		g.set(k, "work_items_done", num(done))
+		g.set(k, "flow_load", num(load))
+		if res.Float(i, "flow_n") > 0 {
+			g.set(k, "flow_time_median_seconds", num(res.Float(i, "flow_median")))
+		}
+		for _, kind := range []string{"feature", "defect", "risk", "debt"} {
+			g.set(k, "flow_distribution_"+kind, ratio(res.Float(i, "done_"+kind), done))
+		}
+	}
+	res, err = c.run(ctx, "measures/time_to_market.sql", p)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < res.Len(); i++ {
+		if res.Float(i, "samples") > 0 {
+			g.set(res.String(i, "key"), "time_to_market_median_seconds", num(res.Float(i, "median")))
+		}
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +28,8 @@ func (s *Server) getMeasures(c *gin.Context) {
 		To:   now,
 		From: now.Add(-30 * 24 * time.Hour),
 		GroupBy: c.Query("group_by"), Service: c.Query("service"), Team: c.Query("team"),
-		Product: c.Query("product"), Portfolio: c.Query("portfolio"), Environment: c.Query("environment"),
+		Product: c.Query("product"), Portfolio: c.Query("portfolio"), Capability: c.Query("capability"),
+		Environment: c.Query("environment"),
 	}
 	var err error
 	if v := c.Query("from"); v != "" {
@@ -45,8 +45,8 @@ func (s *Server) getMeasures(c *gin.Context) {
 		}
 	}
 	for k := range c.Request.URL.Query() {
-		if !contains([]string{"from", "to", "group_by", "service", "team", "product", "portfolio", "environment", "token"}, k) {
-			fail(c, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q (known: from, to, group_by, service, team, product, portfolio, environment)", k), nil)
+		if !contains([]string{"from", "to", "group_by", "service", "team", "product", "portfolio", "capability", "environment", "token"}, k) {
+			fail(c, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q (known: from, to, group_by, service, team, product, portfolio, capability, environment)", k), nil)
 			return
 		}
 	}
@@ -70,4 +70,3 @@ func (s *Server) getMeasures(c *gin.Context) {
 	c.JSON(http.StatusOK, rep)
 }
 
-var _ = strings.TrimSpace

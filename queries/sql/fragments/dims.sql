@@ -1,17 +1,20 @@
 {{/*
 Shared fragments for measure queries.
 
-"dims" needs columns service, repo, team, product and yields:
+"dims" needs columns service, repo, team, product, agroup (the ITSM
+assignment group; '' when none) and yields:
   svc           the service: the event's, else the catalog's repo mapping, else 'unassigned'
   grp_team      the event's team, else the catalog's, else 'unassigned'
   grp_product   likewise for product
   grp_portfolio the catalog's portfolio of grp_product, else 'unassigned'
+  grp_capability the catalog's capability of agroup, else 'unassigned'
   grp_key       the group named by {group_by} ('' when not grouping)
 Params: repo_keys, repo_services, svc_keys, svc_teams, svc_products,
-product_keys, product_portfolios (Array(String), the catalog), group_by.
+product_keys, product_portfolios, ag_keys, ag_capabilities (Array(String),
+the catalog), group_by.
 
 "scope" filters on those columns. Params: f_service, f_team, f_product,
-f_portfolio ('' for any).
+f_portfolio, f_capability ('' for any).
 
 "svc0" is the service alone, for inner queries that group before "dims".
 */}}
@@ -23,13 +26,15 @@ if({{template "svc0" .}} != '', {{template "svc0" .}}, 'unassigned') AS svc,
     if(team != '', team, transform(svc, {svc_keys:Array(String)}, {svc_teams:Array(String)}, 'unassigned')) AS grp_team,
     if(product != '', product, transform(svc, {svc_keys:Array(String)}, {svc_products:Array(String)}, 'unassigned')) AS grp_product,
     transform(grp_product, {product_keys:Array(String)}, {product_portfolios:Array(String)}, 'unassigned') AS grp_portfolio,
-    multiIf({group_by:String} = 'service', svc, {group_by:String} = 'team', grp_team, {group_by:String} = 'product', grp_product, {group_by:String} = 'portfolio', grp_portfolio, '') AS grp_key
+    transform(agroup, {ag_keys:Array(String)}, {ag_capabilities:Array(String)}, 'unassigned') AS grp_capability,
+    multiIf({group_by:String} = 'service', svc, {group_by:String} = 'team', grp_team, {group_by:String} = 'product', grp_product, {group_by:String} = 'portfolio', grp_portfolio, {group_by:String} = 'capability', grp_capability, '') AS grp_key
 {{- end -}}
 {{- define "scope" -}}
 ({f_service:String} = '' OR svc = {f_service:String})
     AND ({f_team:String} = '' OR grp_team = {f_team:String})
     AND ({f_product:String} = '' OR grp_product = {f_product:String})
     AND ({f_portfolio:String} = '' OR grp_portfolio = {f_portfolio:String})
+    AND ({f_capability:String} = '' OR grp_capability = {f_capability:String})
 {{- end -}}
 {{- define "linked_deployments" -}}
 SELECT link_deployment FROM {{.DB}}.events FINAL WHERE type = 'incident.opened' AND link_deployment != ''
@@ -39,4 +44,8 @@ SELECT link_deployment FROM {{.DB}}.events FINAL WHERE type = 'incident.opened' 
 SELECT substring(arrayJoin(commits), 1, 7) FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success' AND has({envs:Array(String)}, environment)
   AND time >= {from:DateTime} AND time < {to:DateTime}
+{{- end -}}
+
+{{- define "agroup" -}}
+attr_values[indexOf(attr_keys, 'assignment_group')]
 {{- end -}}

@@ -12,6 +12,7 @@ FROM (
     SELECT outcome,
            if(outcome = 'failure' OR subject IN ({{template "linked_deployments" .}}), 1, 0) AS is_failed,
            if(kind IN ('rollback', 'hotfix') OR link_incident != '', 1, 0) AS is_unplanned,
+           {{template "agroup" .}} AS agroup,
            {{template "dims" .}}
     FROM {{.DB}}.events FINAL
     WHERE type = 'deployment.finished'

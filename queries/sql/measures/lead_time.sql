@@ -18,16 +18,17 @@ FROM (
     FROM (
         SELECT lead, {{template "dims" .}}
         FROM (
-            SELECT svc1 AS service, '' AS repo, d_team AS team, d_product AS product,
+            SELECT svc1 AS service, '' AS repo, d_team AS team, d_product AS product, d_agroup AS agroup,
                    toInt64(toUnixTimestamp(dtime)) - toInt64(toUnixTimestamp(ctime)) AS lead
             FROM (
                 SELECT svc1, csha, min(dtime0) AS dtime, argMin(team0, dtime0) AS d_team,
-                       argMin(product0, dtime0) AS d_product, min(ctime0) AS ctime
+                       argMin(product0, dtime0) AS d_product, argMin(agroup0, dtime0) AS d_agroup, min(ctime0) AS ctime
                 FROM (
-                    SELECT f.svc0 AS svc1, f.dtime0 AS dtime0, f.team0 AS team0, f.product0 AS product0,
+                    SELECT f.svc0 AS svc1, f.dtime0 AS dtime0, f.team0 AS team0, f.product0 AS product0, f.agroup0 AS agroup0,
                            c.csha AS csha, c.ctime0 AS ctime0, f.sha AS sha
                     FROM (
                         SELECT {{template "svc0" .}} AS svc0, time AS dtime0, team AS team0, product AS product0,
+                               {{template "agroup" .}} AS agroup0,
                                arrayJoin(commits) AS sha, substring(sha, 1, 7) AS k7
                         FROM {{.DB}}.events FINAL
                         WHERE type = 'deployment.finished' AND outcome = 'success'

@@ -19,14 +19,15 @@ FROM (
                toInt64(toUnixTimestamp(if(n_inc > 0, end_time, next_ok))) - toInt64(toUnixTimestamp(dtime)) AS rec,
                {{template "dims" .}}
         FROM (
-            SELECT a.service AS service, a.repo AS repo, a.team AS team, a.product AS product,
+            SELECT a.service AS service, a.repo AS repo, a.team AS team, a.product AS product, a.agroup AS agroup,
                    a.dtime AS dtime, a.n_inc AS n_inc, a.n_res AS n_res, a.end_time AS end_time,
                    arrayFirst(x -> x > a.dtime, s.succ) AS next_ok
             FROM (
-                SELECT d.service AS service, d.repo AS repo, d.team AS team, d.product AS product,
+                SELECT d.service AS service, d.repo AS repo, d.team AS team, d.product AS product, d.agroup AS agroup,
                        d.svc0 AS svc0, d.dtime AS dtime, i.n_inc AS n_inc, i.n_res AS n_res, i.end_time AS end_time
                 FROM (
-                    SELECT subject, time AS dtime, service, repo, team, product, {{template "svc0" .}} AS svc0
+                    SELECT subject, time AS dtime, service, repo, team, product, {{template "svc0" .}} AS svc0,
+                           {{template "agroup" .}} AS agroup
                     FROM {{.DB}}.events FINAL
                     WHERE type = 'deployment.finished'
                       AND time >= {from:DateTime} AND time < {to:DateTime}

@@ -1,0 +1,19 @@
+-- 0031: the alerting delivery log, one row per attempt to deliver a
+-- notification or a runbook call: HTTP status (0 when none), outcome
+-- (delivered, retry, dead, dropped), the error and the next attempt's time
+-- (1970-01-01 when none). Append-only.
+CREATE TABLE IF NOT EXISTS {{.DB}}.alert_deliveries (
+    time DateTime('UTC'),
+    seq UInt64,
+    job String,
+    kind String,
+    target String,
+    attempt UInt64,
+    status UInt64,
+    outcome String,
+    error String,
+    duration_ms UInt64,
+    next DateTime('UTC')
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(time)
+ORDER BY (time, seq, job)
