@@ -125,7 +125,7 @@ func TestRoundTrip(t *testing.T) {
 			Subject: fmt.Sprintf("subj-%d", i), Service: "checkout", Repo: "acme/checkout", Environment: "production",
 			Team: "payments", Product: "shop", Outcome: "success", Priority: "P2",
 			Commits: []string{"9f1c2e0", "77ab310"}, Automated: i%2 == 0,
-			Links: map[string]string{"deployment": "d1", "incident": "INC1", "change_request": "CHG1", "work_item": "W-1", "change": "PR-7"},
+			Links:      map[string]string{"deployment": "d1", "incident": "INC1", "change_request": "CHG1", "work_item": "W-1", "change": "PR-7"},
 			Attributes: map[string]string{"pipeline": "deploy-prod", "ünïcode": "✓ 'quoted' \"double\" \\ back"},
 		}
 		switch typ {

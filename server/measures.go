@@ -25,8 +25,8 @@ func parseTimeParam(name, v string) (time.Time, error) {
 func (s *Server) getMeasures(c *gin.Context) {
 	now := s.o.Now().UTC()
 	q := metrics.Query{
-		To:   now,
-		From: now.Add(-30 * 24 * time.Hour),
+		To:      now,
+		From:    now.Add(-30 * 24 * time.Hour),
 		GroupBy: c.Query("group_by"), Service: c.Query("service"), Team: c.Query("team"),
 		Product: c.Query("product"), Portfolio: c.Query("portfolio"), Capability: c.Query("capability"),
 		Environment: c.Query("environment"),
@@ -69,4 +69,3 @@ func (s *Server) getMeasures(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, rep)
 }
-

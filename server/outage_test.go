@@ -56,7 +56,7 @@ func TestClickHouseOutage(t *testing.T) {
 				for i := 0; i < 20; i++ {
 					batch = append(batch, map[string]any{
 						"id": fmt.Sprintf("w%d-%d-%d", w, n, i), "source": "outage", "type": "build.finished",
-						"time": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second).Format(time.RFC3339),
+						"time":    time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second).Format(time.RFC3339),
 						"subject": fmt.Sprintf("b%d", n), "outcome": "success",
 					})
 				}
