@@ -8,5 +8,5 @@ import (
 // Webhooks builds the configured webhook receivers by source name, and the
 // custom mappings by name.
 func Webhooks(cfg *config.Config) (map[string]ingest.Webhook, map[string]ingest.Webhook, error) {
-	return map[string]ingest.Webhook{}, map[string]ingest.Webhook{}, nil
+	return cfg.Sources.Webhooks()
 }

@@ -34,6 +34,8 @@ type Config struct {
 	// (default and minimum 1m).
 	MetricsRefresh Duration        `yaml:"metrics_refresh"`
 	Catalog        metrics.Catalog `yaml:"catalog"`
+	// Sources configures the native webhooks and custom mappings.
+	Sources Sources `yaml:"sources"`
 }
 
 // Duration is a time.Duration written as "30d", "720h" or "15m".
@@ -164,5 +166,11 @@ func (c *Config) Validate() error {
 	if c.ClickHouse != "" && !strings.HasPrefix(c.ClickHouse, "clickhouse://") && !strings.HasPrefix(c.ClickHouse, "tcp://") {
 		return errors.New("clickhouse: must be a clickhouse://user:pass@host:9000/db DSN")
 	}
-	return c.Catalog.Validate()
+	if err := c.Catalog.Validate(); err != nil {
+		return err
+	}
+	if _, _, err := c.Sources.Webhooks(); err != nil {
+		return err
+	}
+	return nil
 }

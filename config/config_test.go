@@ -66,3 +66,37 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse(strings.NewReader(s)) // must not panic
 	})
 }
+
+func TestSources(t *testing.T) {
+	t.Setenv("GH_SECRET", "s3cr3t")
+	c, err := Parse(strings.NewReader(`
+sources:
+  github: {secret: "${GH_SECRET}", deploy_workflows: ["deploy*"]}
+  gitlab: {}
+  pagerduty: {secret: "pd-secret"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, custom, err := c.Sources.Webhooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"github", "gitlab", "pagerduty"} {
+		if hooks[s] == nil {
+			t.Errorf("source %s not built (have %v)", s, hooks)
+		}
+	}
+	if len(hooks) != 3 || len(custom) != 0 {
+		t.Fatalf("hooks %v custom %v", hooks, custom)
+	}
+	for _, tc := range []struct{ give, want string }{
+		{"sources:\n  githb: {}\n", "field githb not found"},
+		{"sources:\n  github: {secrt: x}\n", "field secrt not found"},
+		{"sources:\n  github: {deploy_workflows: [\"/[/\"]}\n", "sources.github"},
+	} {
+		if _, err := Parse(strings.NewReader(tc.give)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.give, err, tc.want)
+		}
+	}
+}
