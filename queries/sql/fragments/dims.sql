@@ -41,11 +41,34 @@ SELECT link_deployment FROM {{.DB}}.events FINAL WHERE type = 'incident.opened' 
 {{- end -}}
 
 {{- define "window_k7" -}}
-SELECT substring(arrayJoin(commits), 1, 7) FROM {{.DB}}.events FINAL
+SELECT substring(arrayJoin(commits), 1, 7) AS wk7 FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success' AND has({envs:Array(String)}, environment)
   AND time >= {from:DateTime} AND time < {to:DateTime}
 {{- end -}}
 
 {{- define "agroup" -}}
 attr_values[indexOf(attr_keys, 'assignment_group')]
+{{- end -}}
+
+{{- define "window_deployments" -}}
+SELECT {{template "svc0" .}} AS svc0, time AS dtime0, team AS team0, product AS product0,
+       {{template "agroup" .}} AS agroup0, arrayJoin(commits) AS sha, substring(sha, 1, 7) AS k7
+FROM {{.DB}}.events FINAL
+WHERE type = 'deployment.finished' AND outcome = 'success'
+  AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
+  AND k7 IN ({{template "window_k7" .}})
+{{- end -}}
+{{- define "merge_expansion" -}}
+SELECT src, substring(src, 1, 7) AS mk7, msha
+FROM (
+    SELECT commits AS mc, arrayJoin(commits) AS src
+    FROM {{.DB}}.events FINAL
+    WHERE type = 'change.merged' AND length(commits) > 1
+) AS mx
+ARRAY JOIN mc AS msha
+WHERE msha != src
+{{- end -}}
+{{- define "window_k7_expanded_sub" -}}
+SELECT substring(msha, 1, 7) AS wk7 FROM ({{template "merge_expansion" .}}) AS mm
+WHERE mk7 IN ({{template "window_k7" .}})
 {{- end -}}
