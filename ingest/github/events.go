@@ -90,6 +90,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 			Repo:       p.Repo.FullName,
 			Service:    w.service(p.Repo.FullName),
 			Attributes: attrs("author", author, "message", firstLine(c.Message), "ref", p.Ref),
+			Links:      w.workItemLink(c.Message),
 		})
 	}
 	return events, nil
@@ -368,4 +369,15 @@ func (w *Webhook) checkRun(body []byte) ([]ingest.Event, error) {
 		Commits:    commits(p.Check.HeadSHA),
 		Attributes: attrs("check", p.Check.Name, "app", app, "conclusion", p.Check.Conclusion, "head_branch", p.Check.Suite.HeadBranch),
 	}}, nil
+}
+
+// workItemLink links a commit to the work item its message names.
+func (w *Webhook) workItemLink(message string) map[string]string {
+	if w.workItem == nil {
+		return nil
+	}
+	if key := w.workItem.FindString(message); key != "" {
+		return map[string]string{"work_item": key}
+	}
+	return nil
 }

@@ -40,12 +40,24 @@ type Options struct {
 	// is a tag with notes, and most teams deploy it by other means that
 	// report their own deployments.
 	ReleasesAreDeployments bool `yaml:"releases_are_deployments"`
+	// WorkItemPattern is a regular expression whose first match in a commit
+	// message links the commit to a work item (links.work_item), for time
+	// to market. Default: Jira-style keys such as PROJ-123. "-" disables it.
+	WorkItemPattern string `yaml:"work_item_pattern"`
 }
+
+// DefaultWorkItemPattern matches Jira-style issue keys.
+const DefaultWorkItemPattern = `\b[A-Z][A-Z0-9]{1,9}-[0-9]+\b`
 
 // Validate reports the first bad option, naming its YAML key.
 func (o Options) Validate() error {
 	if _, err := compilePatterns("deploy_workflows", o.DeployWorkflows); err != nil {
 		return err
+	}
+	if o.WorkItemPattern != "" && o.WorkItemPattern != "-" {
+		if _, err := regexp.Compile(o.WorkItemPattern); err != nil {
+			return fmt.Errorf("work_item_pattern: %v", err)
+		}
 	}
 	if o.DeployEnvironment != "" && strings.TrimSpace(o.DeployEnvironment) == "" {
 		return errors.New("deploy_environment: must not be blank")

@@ -22,8 +22,9 @@ const Source = "github"
 
 // Webhook parses GitHub webhook deliveries. It is safe for concurrent use.
 type Webhook struct {
-	opts   Options
-	deploy []*regexp.Regexp
+	opts     Options
+	deploy   []*regexp.Regexp
+	workItem *regexp.Regexp // nil: no linking
 }
 
 var (
@@ -41,7 +42,15 @@ func New(o Options) (*Webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("github webhook: %w", err)
 	}
-	return &Webhook{opts: o, deploy: deploy}, nil
+	w := &Webhook{opts: o, deploy: deploy}
+	switch o.WorkItemPattern {
+	case "-":
+	case "":
+		w.workItem = regexp.MustCompile(DefaultWorkItemPattern)
+	default:
+		w.workItem = regexp.MustCompile(o.WorkItemPattern) // checked by Validate
+	}
+	return w, nil
 }
 
 // Source returns "github".
