@@ -145,6 +145,9 @@ func Run(ctx context.Context, o Options) error {
 	events := eventstore.New(st)
 	pipeline, err := ingest.NewPipeline(ingest.PipelineOptions{
 		Writer: events, SpoolDir: filepath.Join(cfg.Data, "spool"),
+		Linker: &eventstore.Linker{Store: st, O: eventstore.LinkOptions{
+			Window: time.Duration(*cfg.IncidentLinkWindow), Environments: catalog.Environments(),
+		}},
 		Logger: log.With("component", "ingest"), Registry: reg,
 	})
 	if err != nil {

@@ -34,6 +34,10 @@ type Config struct {
 	// (default and minimum 1m).
 	MetricsRefresh Duration        `yaml:"metrics_refresh"`
 	Catalog        metrics.Catalog `yaml:"catalog"`
+	// IncidentLinkWindow: an incident opened without an explicit deployment
+	// link is linked to the latest successful production deployment of the
+	// same service at most this long before it (default 1h; "0s" disables).
+	IncidentLinkWindow *Duration `yaml:"incident_link_window"`
 	// Sources configures the native webhooks and custom mappings.
 	Sources Sources `yaml:"sources"`
 }
@@ -142,6 +146,10 @@ func (c *Config) applyDefaults() {
 	if c.MetricsWindow == 0 {
 		c.MetricsWindow = Duration(DefaultWindow)
 	}
+	if c.IncidentLinkWindow == nil {
+		d := Duration(time.Hour)
+		c.IncidentLinkWindow = &d
+	}
 	if c.MetricsRefresh == 0 {
 		c.MetricsRefresh = Duration(MinRefresh)
 	}
@@ -157,6 +165,9 @@ func (c *Config) Validate() error {
 	}
 	if time.Duration(c.MetricsRefresh) < MinRefresh {
 		return fmt.Errorf("metrics_refresh: %s is below the minimum of 1m (measures are not recomputed per scrape)", time.Duration(c.MetricsRefresh))
+	}
+	if c.IncidentLinkWindow != nil && (*c.IncidentLinkWindow < 0 || time.Duration(*c.IncidentLinkWindow) > 7*24*time.Hour) {
+		return fmt.Errorf("incident_link_window: %s is outside 0..7d", time.Duration(*c.IncidentLinkWindow))
 	}
 	for i, t := range c.APITokens {
 		if len(t) < 16 {

@@ -26,8 +26,17 @@ type PipelineOptions struct {
 	WriteTimeout time.Duration
 	// ReplayInterval is how often the spool is retried (default 2s).
 	ReplayInterval time.Duration
-	Logger         *slog.Logger
-	Registry       prometheus.Registerer
+	// Linker, when set, enriches records before they are written (links
+	// incidents to the deployments that probably caused them).
+	Linker   Linker
+	Logger   *slog.Logger
+	Registry prometheus.Registerer
+}
+
+// Linker enriches accepted records in place before they are stored.
+// It must not fail: a record it cannot enrich is stored as it came.
+type Linker interface {
+	Link(ctx context.Context, recs []Record)
 }
 
 func (o *PipelineOptions) defaults() error {
@@ -139,6 +148,9 @@ var ErrClosed = errors.New("ingest pipeline stopped")
 func (p *Pipeline) Submit(ctx context.Context, records []Record, payloads []Payload) error {
 	if len(records) == 0 && len(payloads) == 0 {
 		return nil
+	}
+	if p.o.Linker != nil {
+		p.o.Linker.Link(ctx, records)
 	}
 	s := &submission{records: records, payloads: payloads, done: make(chan error, 1)}
 	select {
