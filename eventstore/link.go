@@ -44,11 +44,11 @@ func (l *Linker) Link(ctx context.Context, recs []ingest.Record) {
 				"services": []string{e.Service}, "envs": l.O.Environments,
 				"before": e.Time, "window_start": e.Time.Add(-l.O.Window),
 			})
-			if err == nil && res.Len() > 0 && res.String(0, "subject") != "" {
+			if err == nil && res.Len() > 0 && res.String(0, "dsubject") != "" {
 				if e.Links == nil {
 					e.Links = map[string]string{}
 				}
-				e.Links["deployment"] = res.String(0, "subject")
+				e.Links["deployment"] = res.String(0, "dsubject")
 				rule = "same-service-window"
 			}
 		}

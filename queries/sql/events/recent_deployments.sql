@@ -2,8 +2,8 @@
 -- before a time and within a window, for linking incidents to the
 -- deployment that probably caused them.
 -- Params: services (Array(String)), envs, before (DateTime), window_start (DateTime).
--- Output: service, subject, time.
-SELECT service AS service, argMax(subject, time) AS subject, max(time) AS time
+-- Output: dservice, dsubject, dtime.
+SELECT service AS dservice, argMax(subject, time) AS dsubject, max(time) AS dtime
 FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success'
   AND has({envs:Array(String)}, environment)
