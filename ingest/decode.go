@@ -35,6 +35,9 @@ func SplitBody(body []byte) ([]Item, error) {
 		if err := json.Unmarshal(trimmed, &raws); err != nil {
 			return nil, fmt.Errorf("%w: not a JSON array: %s", ErrBody, jsonErr(err))
 		}
+		if len(raws) == 0 {
+			return nil, fmt.Errorf("%w: empty array (no events)", ErrBody)
+		}
 		items := make([]Item, len(raws))
 		for i, r := range raws {
 			items[i] = Item{Index: i, Raw: r}
