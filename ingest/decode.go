@@ -124,27 +124,80 @@ func DecodeEvent(raw []byte) (Event, error) {
 	dec.DisallowUnknownFields()
 	var w wireEvent
 	if err := dec.Decode(&w); err == nil && !dec.More() && !bytes.Contains(raw, []byte("null")) {
-		e := Event{
-			ID: strings.TrimSpace(w.ID), Source: strings.TrimSpace(w.Source), Type: strings.TrimSpace(w.Type),
-			Subject: strings.TrimSpace(w.Subject), Service: strings.TrimSpace(w.Service), Repo: strings.TrimSpace(w.Repo),
-			Environment: strings.TrimSpace(w.Environment), Team: strings.TrimSpace(w.Team), Product: strings.TrimSpace(w.Product),
-			Outcome: strings.TrimSpace(w.Outcome), Kind: strings.TrimSpace(w.Kind), Priority: strings.TrimSpace(w.Priority),
-			Commits: w.Commits, Automated: w.Automated, Links: w.Links, Attributes: w.Attributes,
-		}
-		if w.Time != "" {
-			t, err := ParseTime(w.Time)
-			if err != nil {
-				return Event{}, &FieldError{"time", err.Error()}
-			}
-			e.Time = t
-		}
-		e.Normalize()
-		if err := e.Validate(); err != nil {
-			return Event{}, err
-		}
-		return e, nil
+		return w.event()
 	}
 	return decodeChecked(raw)
+}
+
+func (w *wireEvent) event() (Event, error) {
+	e := Event{
+		ID: strings.TrimSpace(w.ID), Source: strings.TrimSpace(w.Source), Type: strings.TrimSpace(w.Type),
+		Subject: strings.TrimSpace(w.Subject), Service: strings.TrimSpace(w.Service), Repo: strings.TrimSpace(w.Repo),
+		Environment: strings.TrimSpace(w.Environment), Team: strings.TrimSpace(w.Team), Product: strings.TrimSpace(w.Product),
+		Outcome: strings.TrimSpace(w.Outcome), Kind: strings.TrimSpace(w.Kind), Priority: strings.TrimSpace(w.Priority),
+		Commits: w.Commits, Automated: w.Automated, Links: w.Links, Attributes: w.Attributes,
+	}
+	if w.Time != "" {
+		t, err := ParseTime(w.Time)
+		if err != nil {
+			return Event{}, &FieldError{"time", err.Error()}
+		}
+		e.Time = t
+	}
+	e.Normalize()
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// Decoded is one item of a body after decoding: an event, or why not.
+type Decoded struct {
+	Index    int
+	ID       string          // the item's id as sent, for rejections
+	Raw      json.RawMessage // nil on the fast path (the item was a plain generic event)
+	Event    Event
+	Warnings []string
+	Err      error
+}
+
+// DecodeBody splits and decodes a whole body: generic events, CDEvents,
+// JSON arrays and NDJSON. A JSON array of plain generic events (the common
+// case for scripts and bulk loads) decodes in a single pass; anything else
+// is decoded item by item so each bad item is rejected on its own with an
+// error naming its field.
+func DecodeBody(body []byte) ([]Decoded, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 2 && trimmed[0] == '[' && !bytes.Contains(trimmed, []byte("null")) {
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		var ws []wireEvent
+		if err := dec.Decode(&ws); err == nil && !dec.More() && len(ws) > 0 {
+			out := make([]Decoded, len(ws))
+			for i := range ws {
+				out[i].Index, out[i].ID = i, ws[i].ID
+				out[i].Event, out[i].Err = ws[i].event()
+			}
+			return out, nil
+		}
+	}
+	items, err := SplitBody(body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Decoded, len(items))
+	for i, it := range items {
+		d := Decoded{Index: it.Index, Raw: it.Raw, Err: it.Err}
+		if d.Err == nil {
+			if IsCDEvent(it.Raw) {
+				d.Event, d.Warnings, d.Err = MapCDEvent(it.Raw)
+			} else {
+				d.Event, d.Err = DecodeEvent(it.Raw)
+			}
+		}
+		out[i] = d
+	}
+	return out, nil
 }
 
 // decodeChecked is the field-by-field decoder.

@@ -1,5 +1,7 @@
 package metrics
 
+import "strings"
+
 // Definition describes one measure: its name (the API key), its unit and
 // what it means. The Prometheus name derives from it (see PromName).
 type Definition struct {
@@ -60,7 +62,7 @@ func Lookup(name string) (Definition, bool) {
 // conventions: base units in the name, _ratio for fractions.
 func PromName(d Definition) string {
 	n := "throughline_" + d.Name
-	if d.Unit == "ratio" {
+	if d.Unit == "ratio" && !strings.HasSuffix(n, "_ratio") {
 		n += "_ratio"
 	}
 	return n

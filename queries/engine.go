@@ -206,7 +206,7 @@ func toFloat(v any) float64 {
 	return 0
 }
 
-var codeRE = regexp.MustCompile(`Code: (\d+)`)
+var codeRE = regexp.MustCompile(`(?i)code: (\d+)`)
 
 // ErrorCode extracts the ClickHouse error code from an error message, or 0.
 // The same failure carries different codes on the two engines, so callers

@@ -69,7 +69,7 @@ func (s *Server) postEvents(c *gin.Context) {
 	if !ok {
 		return
 	}
-	items, err := ingest.SplitBody(body)
+	items, err := ingest.DecodeBody(body)
 	if err != nil {
 		s.o.Pipeline.Reject("body")
 		fail(c, http.StatusBadRequest, err.Error(), nil)
@@ -80,29 +80,26 @@ func (s *Server) postEvents(c *gin.Context) {
 	resp := ingestResponse{Rejected: []rejection{}}
 	// The same (source, id) twice in one request is one event: the last wins.
 	pos := map[[2]string]int{}
-	var records []ingest.Record
+	records := make([]ingest.Record, 0, len(items))
 	for _, it := range items {
+		for _, w := range it.Warnings {
+			resp.Warnings = append(resp.Warnings, fmt.Sprintf("item %d: %s", it.Index, w))
+		}
 		if it.Err != nil {
-			s.o.Pipeline.Reject("json")
-			resp.Rejected = append(resp.Rejected, rejection{Index: it.Index, Error: it.Err.Error()})
-			continue
-		}
-		var ev ingest.Event
-		var err error
-		if ingest.IsCDEvent(it.Raw) {
-			var warns []string
-			ev, warns, err = ingest.MapCDEvent(it.Raw)
-			for _, w := range warns {
-				resp.Warnings = append(resp.Warnings, fmt.Sprintf("item %d: %s", it.Index, w))
+			if it.Raw == nil {
+				s.o.Pipeline.Reject(reason(it.Err))
+				resp.Rejected = append(resp.Rejected, rejection{Index: it.Index, ID: it.ID, Error: it.Err.Error()})
+				continue
 			}
-		} else {
-			ev, err = ingest.DecodeEvent(it.Raw)
-		}
-		if err != nil {
-			s.o.Pipeline.Reject(reason(err))
-			resp.Rejected = append(resp.Rejected, rejection{Index: it.Index, ID: peekID(it.Raw), Error: err.Error()})
+			r := reason(it.Err)
+			if _, isJSON := it.Err.(*ingest.FieldError); !isJSON && !json.Valid(it.Raw) {
+				r = "json"
+			}
+			s.o.Pipeline.Reject(r)
+			resp.Rejected = append(resp.Rejected, rejection{Index: it.Index, ID: peekID(it.Raw), Error: it.Err.Error()})
 			continue
 		}
+		ev := it.Event
 		rec := ingest.Record{Event: ev, PayloadID: payload.ID, Received: now, Version: uint64(now.UnixNano()) + uint64(it.Index)}
 		key := [2]string{ev.Source, ev.ID}
 		if i, dup := pos[key]; dup {

@@ -45,6 +45,7 @@ func TestMalformedRequests(t *testing.T) {
 		goodIDs  []string
 	}{
 		{name: "empty body", body: nil, headers: js, status: 400, want: "empty body"},
+		{name: "empty array", body: []byte(" [ ] "), headers: js, status: 400, want: "empty array"},
 		{name: "whitespace body", body: []byte("  \n "), headers: js, status: 400, want: "empty body"},
 		{name: "truncated array", body: []byte(`[{"id":"x"`), headers: js, status: 400, want: "not a JSON array"},
 		{name: "array of garbage", body: []byte(`[1,,2]`), headers: js, status: 400, want: "not a JSON array"},
@@ -54,7 +55,7 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "missing id", body: []byte(`[{"source":"s","type":"build.finished","time":"2026-11-20T10:04:00Z","subject":"1","outcome":"success"}]`), headers: js, status: 400, want: "id: is required"},
 		{name: "missing source", body: []byte(`[{"id":"a","type":"build.finished","time":"2026-11-20T10:04:00Z","subject":"1","outcome":"success"}]`), headers: js, status: 400, want: "source: is required"},
 		{name: "missing type", body: []byte(`[{"id":"a","source":"s","time":"2026-11-20T10:04:00Z","subject":"1"}]`), headers: js, status: 400, want: "type: is required"},
-		{name: "unknown type", body: []byte(`[{"id":"a","source":"s","type":"deploy.done","time":"2026-11-20T10:04:00Z","subject":"1"}]`), headers: js, status: 400, want: `unknown type "deploy.done"`},
+		{name: "unknown type", body: []byte(`[{"id":"a","source":"s","type":"deploy.done","time":"2026-11-20T10:04:00Z","subject":"1"}]`), headers: js, status: 400, want: `"id":"a","error":"type: unknown type "deploy.done"`},
 		{name: "missing time", body: []byte(`[{"id":"a","source":"s","type":"build.finished","subject":"1","outcome":"success"}]`), headers: js, status: 400, want: "time: is required"},
 		{name: "time without offset", body: []byte(`[{"id":"a","source":"s","type":"build.finished","time":"2026-11-20T10:04:00","subject":"1","outcome":"success"}]`), headers: js, status: 400, want: "has no UTC offset"},
 		{name: "time not a time", body: []byte(`[{"id":"a","source":"s","type":"build.finished","time":"yesterday","subject":"1","outcome":"success"}]`), headers: js, status: 400, want: "not an RFC 3339 time"},

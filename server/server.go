@@ -152,11 +152,13 @@ func (s *Server) auth(allowQuery bool) gin.HandlerFunc {
 		if len(s.o.Tokens) == 0 {
 			return
 		}
+		// Webhook senders that sign with their own bearer token (Argo CD,
+		// CDEvents) pass the API token as ?token=, which then wins.
 		tok := ""
-		if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		if q := c.Query("token"); allowQuery && q != "" {
+			tok = q
+		} else if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
 			tok = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
-		} else if allowQuery {
-			tok = c.Query("token")
 		}
 		if tok == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="throughline"`)

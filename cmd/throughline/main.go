@@ -30,6 +30,9 @@ Usage:
 Commands:
   serve      run the API, webhooks and /metrics (embedded ClickHouse unless --clickhouse)
   measures   print the measures for a window and scope in the terminal
+  report     write the executive report (html, pdf, md, json) for a period and scope
+  dashboards write the Grafana dashboards (JSON) to a directory, for provisioning
+  backtest   replay a stored history: forecast accuracy and alert detection (--demo for the demo year)
   migrate    apply the ClickHouse schema and exit
   version    print the version
 
@@ -60,6 +63,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr)
 	case "measures":
 		return measures(ctx, args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], stdout, stderr)
+	case "dashboards":
+		return dashboardsCmd(ctx, args[1:], stdout, stderr)
+	case "backtest":
+		return backtestCmd(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "version":

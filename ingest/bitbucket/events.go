@@ -228,11 +228,14 @@ func (w *Webhook) commitStatus(body []byte) ([]ingest.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One status key (e.g. "deploy-production") is reported by every run,
+	// so the subject names the run: key, commit and time, like the id.
+	run := fmt.Sprintf("%s:%s:%d", p.Status.Key, strings.ToLower(p.Status.Commit.Hash), t.Unix())
 	e := ingest.Event{
 		ID:      fmt.Sprintf("commit_status:%s:%s:%d", strings.ToLower(p.Status.Commit.Hash), p.Status.Key, t.Unix()),
 		Type:    ingest.TypeBuildFinished,
 		Time:    t,
-		Subject: p.Status.Key,
+		Subject: run,
 		Repo:    p.Repo.FullName,
 		Service: w.service(p.Repo.FullName),
 		Outcome: outcome,

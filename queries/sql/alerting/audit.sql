@@ -5,7 +5,7 @@
 -- actor, detail.
 SELECT time AS time, id AS id, event AS event, fingerprint AS fingerprint, rule AS rule,
        action_id AS action_id, trigger_name AS trigger, target AS target, actor AS actor, detail AS detail
-FROM {{.DB}}.alert_audit
+FROM {{.DB}}.alert_audit FINAL
 WHERE time >= {from:DateTime} AND time < {to:DateTime}
   AND ({fingerprint:String} = '' OR fingerprint = {fingerprint:String})
   AND ({action_id:String} = '' OR action_id = {action_id:String})

@@ -40,12 +40,6 @@ if({{template "svc0" .}} != '', {{template "svc0" .}}, 'unassigned') AS svc,
 SELECT link_deployment FROM {{.DB}}.events FINAL WHERE type = 'incident.opened' AND link_deployment != ''
 {{- end -}}
 
-{{- define "window_k7" -}}
-SELECT substring(arrayJoin(commits), 1, 7) AS wk7 FROM {{.DB}}.events FINAL
-WHERE type = 'deployment.finished' AND outcome = 'success' AND has({envs:Array(String)}, environment)
-  AND time >= {from:DateTime} AND time < {to:DateTime}
-{{- end -}}
-
 {{- define "agroup" -}}
 attr_values[indexOf(attr_keys, 'assignment_group')]
 {{- end -}}
@@ -56,19 +50,30 @@ SELECT {{template "svc0" .}} AS svc0, time AS dtime0, team AS team0, product AS 
 FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success'
   AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
-  AND k7 IN ({{template "window_k7" .}})
 {{- end -}}
 {{- define "merge_expansion" -}}
-SELECT src, substring(src, 1, 7) AS mk7, msha
+SELECT substring(src, 1, 7) AS mk7, src, mc
 FROM (
     SELECT commits AS mc, arrayJoin(commits) AS src
     FROM {{.DB}}.events FINAL
     WHERE type = 'change.merged' AND length(commits) > 1
 ) AS mx
-ARRAY JOIN mc AS msha
-WHERE msha != src
 {{- end -}}
-{{- define "window_k7_expanded_sub" -}}
-SELECT substring(msha, 1, 7) AS wk7 FROM ({{template "merge_expansion" .}}) AS mm
-WHERE mk7 IN ({{template "window_k7" .}})
+{{- /*
+"deployed_commits": one row per (successful production deployment before
+{to}, commit it carries), the commits expanded through change.merged: a
+deployment carrying a commit a change.merged lists carries every commit that
+change.merged lists (squash and rebase merges). Columns: svc0, dtime0,
+team0, product0, agroup0, sha, k7.
+*/ -}}
+{{- define "deployed_commits" -}}
+SELECT svc0, dtime0, team0, product0, agroup0, esha AS sha, substring(esha, 1, 7) AS k7
+FROM (
+    SELECT d.svc0 AS svc0, d.dtime0 AS dtime0, d.team0 AS team0, d.product0 AS product0,
+           d.agroup0 AS agroup0, d.sha AS dsha,
+           arrayConcat([dsha], if(startsWith(m.src, dsha) OR startsWith(dsha, m.src), m.mc, emptyArrayString())) AS shas
+    FROM ({{template "window_deployments" .}}) AS d
+    ANY LEFT JOIN ({{template "merge_expansion" .}}) AS m ON d.k7 = m.mk7
+) AS x
+ARRAY JOIN shas AS esha
 {{- end -}}

@@ -2,7 +2,8 @@
 -- earliest change.committed with links.work_item = the item) reaches its
 -- first successful production deployment (any service) in [from, to): that
 -- deployment's time - the item's work_item.created time. Abbreviated SHAs
--- match by prefix, as for lead time. Grouped by the work item.
+-- match by prefix, and squash/rebase merges expand, as for lead time.
+-- Grouped by the work item.
 -- Params: from, to, envs, and those of fragments/dims.sql.
 -- Output: key, samples, median.
 SELECT key AS key, length(tt) AS samples, {{pct "tt" 0.5}} AS median
@@ -23,10 +24,7 @@ FROM (
                     GROUP BY wi
                 ) AS c
                 ALL INNER JOIN (
-                    SELECT time AS dtime, arrayJoin(commits) AS sha, substring(sha, 1, 7) AS k7
-                    FROM {{.DB}}.events FINAL
-                    WHERE type = 'deployment.finished' AND outcome = 'success'
-                      AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
+                    SELECT dtime0 AS dtime, sha, k7 FROM ({{template "deployed_commits" .}}) AS dc
                 ) AS d ON c.fk7 = d.k7
                 WHERE startsWith(c.fsha, d.sha) OR startsWith(d.sha, c.fsha)
             ) AS p

@@ -2,8 +2,9 @@
 -- firing or resolved; a runbook action suppressed (and why), pending,
 -- awaiting approval, approved or denied (and by whom), triggered, delivered,
 -- failed, and its outcome; notifications queued, delivered or dead; the
--- kill switch. Append-only; seq (unix nanoseconds) orders rows within a
--- second, id tells apart a row written twice after a crash.
+-- kill switch. seq (unix nanoseconds) orders rows within a second. A
+-- record written twice (a flush interrupted after ClickHouse took it) keeps
+-- its id and time, so ReplacingMergeTree and FINAL count it once.
 CREATE TABLE IF NOT EXISTS {{.DB}}.alert_audit (
     time DateTime('UTC'),
     seq UInt64,
@@ -16,6 +17,6 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.alert_audit (
     target String,
     actor String,
     detail String
-) ENGINE = MergeTree
+) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(time)
-ORDER BY (time, seq, id)
+ORDER BY (id)
