@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/throughline/throughline/config"
+	"github.com/throughline/throughline/dashboards"
 	"github.com/throughline/throughline/demo"
 	"github.com/throughline/throughline/eventstore"
 	"github.com/throughline/throughline/ingest"
@@ -91,13 +92,16 @@ func Run(ctx context.Context, o Options) error {
 	migrated := make(chan struct{})
 	var migrateErr error
 	if st.Engine().Kind() == "embedded" {
+		if cfg.ClickHouseCluster != "" {
+			return errors.New("clickhouse_cluster is set but no server is configured: the embedded engine cannot run a cluster schema")
+		}
 		if err := st.Migrate(ctx); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		close(migrated)
 	} else {
 		go func() {
-			migrateErr = migrateWithRetry(ctx, st, log)
+			migrateErr = migrateWithRetry(ctx, st, cfg.ClickHouseCluster, log)
 			close(migrated)
 		}()
 	}
@@ -160,6 +164,7 @@ func Run(ctx context.Context, o Options) error {
 	srv, err := server.New(server.Options{
 		Pipeline: pipeline, Events: events, Measures: computer, Gatherer: reg,
 		Tokens: cfg.APITokens, MaxBodyBytes: cfg.MaxBodyBytes, Webhooks: webhooks, CustomWebhooks: custom,
+		Mounts: []server.Mount{dashboards.Mount(dashboards.Options{Database: st.Database()})},
 		Logger: log.With("component", "http"),
 		Ready: func(ctx context.Context) error {
 			select {

@@ -35,10 +35,10 @@ func OpenStore(cfg *config.Config) (*queries.Store, error) {
 // migrateWithRetry applies migrations, retrying while a server is
 // unreachable, until it succeeds or ctx ends. The embedded engine either
 // works at once or not at all.
-func migrateWithRetry(ctx context.Context, st *queries.Store, log *slog.Logger) error {
+func migrateWithRetry(ctx context.Context, st *queries.Store, cluster string, log *slog.Logger) error {
 	delay := time.Second
 	for {
-		err := st.Migrate(ctx)
+		err := Migrate(ctx, st, cluster)
 		if err == nil {
 			return nil
 		}
@@ -55,4 +55,13 @@ func migrateWithRetry(ctx context.Context, st *queries.Store, log *slog.Logger) 
 			delay *= 2
 		}
 	}
+}
+
+// Migrate applies the schema: the cluster variant (replicated tables and a
+// distributed table over them) when cluster is named, else the plain one.
+func Migrate(ctx context.Context, st *queries.Store, cluster string) error {
+	if cluster != "" {
+		return st.MigrateCluster(ctx, cluster)
+	}
+	return st.Migrate(ctx)
 }

@@ -19,6 +19,9 @@ import (
 type Config struct {
 	// ClickHouse is a clickhouse:// DSN; empty means the embedded engine.
 	ClickHouse string `yaml:"clickhouse"`
+	// ClickHouseCluster names the cluster (remote_servers) whose replicated
+	// schema Throughline creates and uses; empty for a single server.
+	ClickHouseCluster string `yaml:"clickhouse_cluster"`
 	// Data is the directory for the embedded engine and the spool.
 	Data string `yaml:"data"`
 	// Listen is the HTTP address.

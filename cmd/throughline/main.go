@@ -160,9 +160,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", "Creates the database and applies every pending schema migration, then exits.", stderr)
+	fs := newFlagSet("migrate", "Creates the database and applies every pending schema migration, then exits.\n"+
+		"With --cluster NAME (a server's remote_servers entry) it creates the cluster variant: replicated\n"+
+		"tables ON CLUSTER and a Distributed table over them under each original name.", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	cluster := fs.String("cluster", "", "ClickHouse cluster name for the replicated schema (server mode only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -170,12 +173,18 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if *cluster != "" {
+		cfg.ClickHouseCluster = *cluster
+	}
 	st, err := app.OpenStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Engine().Close()
-	if err := st.Migrate(ctx); err != nil {
+	if cfg.ClickHouseCluster != "" && st.Engine().Kind() != "server" {
+		return fmt.Errorf("--cluster needs a ClickHouse server (--clickhouse or THROUGHLINE_CLICKHOUSE_URL)")
+	}
+	if err := app.Migrate(ctx, st, cfg.ClickHouseCluster); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "schema up to date (%s engine, database %s)\n", st.Engine().Kind(), st.Database())
