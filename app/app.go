@@ -23,6 +23,7 @@ import (
 	"github.com/throughline/throughline/ingest"
 	"github.com/throughline/throughline/metrics"
 	"github.com/throughline/throughline/queries"
+	"github.com/throughline/throughline/reports"
 	"github.com/throughline/throughline/server"
 )
 
@@ -157,6 +158,13 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	sched, err := reports.NewScheduler(reports.Options{
+		Store: st, Computer: computer, Catalog: &catalog, Config: cfg.Reports,
+		OutDir: filepath.Join(cfg.Data, "reports"), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
 	webhooks, custom, err := Webhooks(cfg)
 	if err != nil {
 		return err
@@ -164,7 +172,10 @@ func Run(ctx context.Context, o Options) error {
 	srv, err := server.New(server.Options{
 		Pipeline: pipeline, Events: events, Measures: computer, Gatherer: reg,
 		Tokens: cfg.APITokens, MaxBodyBytes: cfg.MaxBodyBytes, Webhooks: webhooks, CustomWebhooks: custom,
-		Mounts: []server.Mount{dashboards.Mount(dashboards.Options{Database: st.Database()})},
+		Mounts: []server.Mount{
+			dashboards.Mount(dashboards.Options{Database: st.Database()}),
+			sched.Mount(),
+		},
 		Logger: log.With("component", "http"),
 		Ready: func(ctx context.Context) error {
 			select {
@@ -215,6 +226,10 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error {
 		<-migrated
 		return exporter.Run(gctx)
+	})
+	g.Go(func() error {
+		<-migrated
+		return sched.Run(gctx)
 	})
 	g.Go(func() error {
 		<-gctx.Done()

@@ -96,6 +96,9 @@ func TestRunLifecycle(t *testing.T) {
 	if code, body := get("/api/v1/dashboards", true); code != 200 || !strings.Contains(body, "uid") {
 		t.Errorf("dashboards: %d %.200s", code, body)
 	}
+	if code, body := get("/api/v1/reports/runs", true); code != 200 {
+		t.Errorf("report runs: %d %.200s", code, body)
+	}
 	if code, body := get("/metrics", false); code != 200 || !strings.Contains(body, "throughline_build_info") {
 		t.Errorf("metrics: %d", code)
 	}

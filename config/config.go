@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/throughline/throughline/metrics"
+	"github.com/throughline/throughline/reports"
 )
 
 // Config is the whole file. Zero values mean the defaults below.
@@ -43,6 +44,8 @@ type Config struct {
 	IncidentLinkWindow *Duration `yaml:"incident_link_window"`
 	// Sources configures the native webhooks and custom mappings.
 	Sources Sources `yaml:"sources"`
+	// Reports configures scheduled executive reports and their delivery.
+	Reports reports.Config `yaml:"reports"`
 }
 
 // Duration is a time.Duration written as "30d", "720h" or "15m".
@@ -184,6 +187,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if _, _, err := c.Sources.Webhooks(); err != nil {
+		return err
+	}
+	if err := c.Reports.Validate(); err != nil {
 		return err
 	}
 	return nil

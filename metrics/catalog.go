@@ -171,9 +171,10 @@ func (c *Catalog) lookup(service string) (Service, bool) {
 	return s, ok
 }
 
-// params turns the catalog into the array parameters of
-// queries/sql/fragments/dims.sql.
-func (c *Catalog) params() map[string]any {
+// Params turns the catalog into the array parameters of
+// queries/sql/fragments/dims.sql, for every statement that groups or
+// scopes through the catalog (measures, reports).
+func (c *Catalog) Params() map[string]any {
 	var repoKeys, repoSvcs, svcKeys, svcTeams, svcProducts, prodKeys, prodPortfolios []string
 	portfolios := map[string]string{}
 	if c != nil {

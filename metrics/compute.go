@@ -98,7 +98,7 @@ func (c *Computer) Catalog() *Catalog { return c.o.Catalog }
 func (c *Computer) Tiers() *TierTable { return c.o.Tiers }
 
 func (c *Computer) params(q Query) queries.Params {
-	p := queries.Params(c.o.Catalog.params())
+	p := queries.Params(c.o.Catalog.Params())
 	envs := c.o.Catalog.Environments()
 	if q.Environment != "" {
 		envs = []string{q.Environment}

@@ -179,61 +179,10 @@ func (b *Builder) params(s Scope, w Window) queries.Params {
 	return p
 }
 
-// catalogParams are the catalog arrays of fragments/dims.sql. They mirror
-// metrics.Catalog's own (unexported) binding; the test "incidents and
-// changes match the events" checks the scoping against the events on both
-// engines. The incident and change queries pass no assignment group
-// (capability is not a report scope).
+// catalogParams are the catalog arrays of fragments/dims.sql, bound the
+// same way as the measures'.
 func catalogParams(c *metrics.Catalog) queries.Params {
-	var repoKeys, repoSvcs, svcKeys, svcTeams, svcProducts, prodKeys, prodPortfolios, agKeys, agCaps []string
-	portfolios := map[string]string{}
-	if c != nil {
-		for _, name := range sortedKeys(c.Services) {
-			s := c.Services[name]
-			svcKeys = append(svcKeys, name)
-			svcTeams = append(svcTeams, orDefault(s.Team, "unassigned"))
-			svcProducts = append(svcProducts, orDefault(s.Product, "unassigned"))
-			for _, r := range s.Repos {
-				repoKeys = append(repoKeys, r)
-				repoSvcs = append(repoSvcs, name)
-			}
-			if s.Product != "" && s.Portfolio != "" {
-				portfolios[s.Product] = s.Portfolio
-			}
-		}
-		for name, p := range c.Products {
-			if p.Portfolio != "" {
-				portfolios[name] = p.Portfolio
-			}
-		}
-		for _, g := range sortedKeys(c.AssignmentGroups) {
-			agKeys = append(agKeys, g)
-			agCaps = append(agCaps, c.AssignmentGroups[g])
-		}
-	}
-	for _, p := range sortedKeys(portfolios) {
-		prodKeys = append(prodKeys, p)
-		prodPortfolios = append(prodPortfolios, portfolios[p])
-	}
-	// transform() needs constant, non-empty arrays: an empty mapping gets
-	// one entry whose key no event can carry (a NUL byte).
-	pad := func(keys, vals []string) ([]string, []string) {
-		if len(keys) == 0 {
-			return []string{"\x00"}, []string{"unassigned"}
-		}
-		return keys, vals
-	}
-	repoKeys, repoSvcs = pad(repoKeys, repoSvcs)
-	sk, svcTeams := pad(svcKeys, svcTeams)
-	_, svcProducts = pad(svcKeys, svcProducts)
-	prodKeys, prodPortfolios = pad(prodKeys, prodPortfolios)
-	agKeys, agCaps = pad(agKeys, agCaps)
-	return queries.Params{
-		"ag_keys": agKeys, "ag_capabilities": agCaps,
-		"repo_keys": repoKeys, "repo_services": repoSvcs,
-		"svc_keys": sk, "svc_teams": svcTeams, "svc_products": svcProducts,
-		"product_keys": prodKeys, "product_portfolios": prodPortfolios,
-	}
+	return queries.Params(c.Params())
 }
 
 func sortedKeys[V any](m map[string]V) []string {
