@@ -46,7 +46,8 @@ attr_values[indexOf(attr_keys, 'assignment_group')]
 
 {{- define "window_deployments" -}}
 SELECT {{template "svc0" .}} AS svc0, time AS dtime0, team AS team0, product AS product0,
-       {{template "agroup" .}} AS agroup0, arrayJoin(commits) AS sha, substring(sha, 1, 7) AS k7
+       {{template "agroup" .}} AS agroup0, subject AS dep0, environment AS env0,
+       arrayJoin(commits) AS sha, substring(sha, 1, 7) AS k7
 FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success'
   AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
@@ -64,13 +65,14 @@ FROM (
 {to}, commit it carries), the commits expanded through change.merged: a
 deployment carrying a commit a change.merged lists carries every commit that
 change.merged lists (squash and rebase merges). Columns: svc0, dtime0,
-team0, product0, agroup0, sha, k7.
+team0, product0, agroup0, dep0 (the deployment's subject), env0 (its
+environment), sha, k7.
 */ -}}
 {{- define "deployed_commits" -}}
-SELECT svc0, dtime0, team0, product0, agroup0, esha AS sha, substring(esha, 1, 7) AS k7
+SELECT svc0, dtime0, team0, product0, agroup0, dep0, env0, esha AS sha, substring(esha, 1, 7) AS k7
 FROM (
     SELECT d.svc0 AS svc0, d.dtime0 AS dtime0, d.team0 AS team0, d.product0 AS product0,
-           d.agroup0 AS agroup0, d.sha AS dsha,
+           d.agroup0 AS agroup0, d.dep0 AS dep0, d.env0 AS env0, d.sha AS dsha,
            arrayConcat([dsha], if(startsWith(m.src, dsha) OR startsWith(dsha, m.src), m.mc, emptyArrayString())) AS shas
     FROM ({{template "window_deployments" .}}) AS d
     ANY LEFT JOIN ({{template "merge_expansion" .}}) AS m ON d.k7 = m.mk7
