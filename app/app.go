@@ -22,6 +22,8 @@ import (
 	"github.com/throughline/throughline/eventstore"
 	"github.com/throughline/throughline/ingest"
 	"github.com/throughline/throughline/metrics"
+	"github.com/throughline/throughline/poll"
+	"github.com/throughline/throughline/poll/sources"
 	"github.com/throughline/throughline/queries"
 	"github.com/throughline/throughline/reports"
 	"github.com/throughline/throughline/server"
@@ -165,6 +167,19 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	checkpoints, err := poll.OpenCheckpoints(filepath.Join(cfg.Data, "checkpoints"))
+	if err != nil {
+		return err
+	}
+	pollOpts := cfg.PollSources()
+	pollOpts.Logger = log.With("component", "poll")
+	poller, err := poll.NewScheduler(poll.SchedulerOptions{
+		Config: &cfg.Polling, Build: sources.Builder(pollOpts), Checkpoints: checkpoints,
+		Sink: pipelineSink(pipeline, "poll"), Logger: log.With("component", "poll"), Registry: reg,
+	})
+	if err != nil {
+		return err
+	}
 	webhooks, custom, err := Webhooks(cfg)
 	if err != nil {
 		return err
@@ -232,6 +247,10 @@ func Run(ctx context.Context, o Options) error {
 		return sched.Run(gctx)
 	})
 	g.Go(func() error {
+		<-migrated
+		return poller.Run(gctx)
+	})
+	g.Go(func() error {
 		<-gctx.Done()
 		shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -246,3 +265,18 @@ func Run(ctx context.Context, o Options) error {
 
 // ensure the queries package stays a direct dependency of the wiring.
 var _ = queries.ErrUnavailable
+
+// pipelineSink stores polled events through the ingest pipeline, so they
+// are linked, batched and spooled like webhook events; it returns once
+// they are durable.
+func pipelineSink(p *ingest.Pipeline, source string) poll.Sink {
+	return func(ctx context.Context, events []ingest.Event) error {
+		now := time.Now().UTC()
+		recs := make([]ingest.Record, len(events))
+		for i, e := range events {
+			e.Normalize()
+			recs[i] = ingest.Record{Event: e, Received: now, Version: uint64(now.UnixNano()) + uint64(i)}
+		}
+		return p.Submit(ctx, recs, nil)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/throughline/throughline/metrics"
+	"github.com/throughline/throughline/poll"
+	"github.com/throughline/throughline/poll/sources"
 	"github.com/throughline/throughline/reports"
 )
 
@@ -44,6 +46,9 @@ type Config struct {
 	IncidentLinkWindow *Duration `yaml:"incident_link_window"`
 	// Sources configures the native webhooks and custom mappings.
 	Sources Sources `yaml:"sources"`
+	// Polling lists the API polling jobs (incremental imports on a cron
+	// schedule).
+	Polling poll.Config `yaml:"polling"`
 	// Reports configures scheduled executive reports and their delivery.
 	Reports reports.Config `yaml:"reports"`
 }
@@ -189,8 +194,36 @@ func (c *Config) Validate() error {
 	if _, _, err := c.Sources.Webhooks(); err != nil {
 		return err
 	}
+	if err := sources.Validate(&c.Polling, c.PollSources()); err != nil {
+		return err
+	}
 	if err := c.Reports.Validate(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// PollSources gives the polling importers the same tool options as the
+// webhooks, so polled and pushed facts map alike.
+func (c *Config) PollSources() sources.Options {
+	var o sources.Options
+	if s := c.Sources.GitHub; s != nil {
+		o.GitHub = *s
+	}
+	if s := c.Sources.GitLab; s != nil {
+		o.GitLab = *s
+	}
+	if s := c.Sources.Bitbucket; s != nil {
+		o.Bitbucket = *s
+	}
+	if s := c.Sources.AzureDevOps; s != nil {
+		o.AzureDevOps = *s
+	}
+	if s := c.Sources.ServiceNow; s != nil {
+		o.ServiceNow = *s
+	}
+	if s := c.Sources.Jira; s != nil {
+		o.Jira = *s
+	}
+	return o
 }

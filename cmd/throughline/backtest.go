@@ -31,10 +31,11 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	sf.register(fs)
 	useDemo := fs.Bool("demo", false, "fill an empty store with the demo year first, and score its injected regressions")
 	days := fs.Int("days", 365, "length of the history replayed, in days")
-	endFlag := fs.String("end", "", "end of the history, YYYY-MM-DD or RFC 3339 (default: the day after the latest event)")
+	endFlag := fs.String("end", "", "end of the history, YYYY-MM-DD or RFC 3339 (default: the midnight before the latest event)")
 	rulesPath := fs.String("rules", "", "YAML file with alerting rules (an `alerting:` section or a bare `rules:` list) to replay instead of the default detectors")
 	groupBy := fs.String("group-by", "team", "grouping of the accuracy series: service, team, product or portfolio")
 	horizon := fs.Int("horizon", 1, "forecast horizon scored, in weeks")
+	replayStep := fs.String("replay-step", "7d", "time between replayed evaluations (1d for daily detection, at seven times the queries)")
 	format := fs.String("format", "table", "output: table or json")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,7 +56,12 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	catalog := cfg.Catalog
-	o := alerting.BacktestOptions{Store: st, Days: *days, GroupBy: *groupBy, Horizon: *horizon, Progress: stderr}
+	step, err := alerting.ParseDuration(*replayStep)
+	if err != nil || step < time.Hour {
+		return fmt.Errorf("--replay-step: %q is not a duration of at least 1h", *replayStep)
+	}
+	o := alerting.BacktestOptions{Store: st, Days: *days, GroupBy: *groupBy, Horizon: *horizon, Overall: true,
+		ReplayStep: step, Progress: stderr}
 	if *endFlag != "" {
 		if o.End, err = parseWhen(*endFlag); err != nil {
 			return fmt.Errorf("--end: %w", err)
@@ -93,7 +99,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		o.Trending = demoTrending(catalog)
 		if o.End.IsZero() {
-			o.End = dopts.End.Add(23 * time.Hour).Truncate(24 * time.Hour)
+			o.End = dopts.End.Truncate(24 * time.Hour) // whole days only
 		}
 	}
 	if o.End.IsZero() {
@@ -104,7 +110,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if !ok {
 			return fmt.Errorf("the store has no events: load some, or pass --demo")
 		}
-		o.End = last.Truncate(24 * time.Hour).Add(24 * time.Hour)
+		o.End = last.Truncate(24 * time.Hour) // the last day may be partial: leave it out
 	}
 	if *rulesPath != "" {
 		if o.Rules, err = readRules(*rulesPath); err != nil {
@@ -222,7 +228,7 @@ func printBacktest(w io.Writer, rep *alerting.BacktestReport) error {
 	if len(rep.Regressions) == 0 && len(rep.Episodes) == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "\nAlert detection, replayed daily from %s:\n", rep.ReplayFrom.Format("2006-01-02"))
+	fmt.Fprintf(w, "\nAlert detection, replayed from %s:\n", rep.ReplayFrom.Format("2006-01-02"))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "regression\tmeasure watched\tstart\tdetected\tfirst alert\tdelay")
 	for _, g := range rep.Regressions {

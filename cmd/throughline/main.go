@@ -33,6 +33,7 @@ Commands:
   report     write the executive report (html, pdf, md, json) for a period and scope
   dashboards write the Grafana dashboards (JSON) to a directory, for provisioning
   backtest   replay a stored history: forecast accuracy and alert detection (--demo for the demo year)
+  import     read a tool's history through its REST API (github, gitlab, bitbucket, azure-devops, servicenow, jira)
   migrate    apply the ClickHouse schema and exit
   version    print the version
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return dashboardsCmd(ctx, args[1:], stdout, stderr)
 	case "backtest":
 		return backtestCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "version":

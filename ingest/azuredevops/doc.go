@@ -18,5 +18,7 @@
 // identifies a notification (see PayloadID), and event ids are derived from
 // the resource, so a re-delivery yields the same ids.
 //
-// It must not do I/O, call the Azure DevOps API, log, or compute measures.
+// The webhook must not do I/O or log, and nothing here computes measures;
+// backfill.go reads the Azure DevOps API through the poll package's client and maps
+// what it reads through the same code as the webhook, so both give the same event ids.
 package azuredevops

@@ -17,5 +17,7 @@
 // Bitbucket Data Center ("repo:refs_changed", no commits in the payload) is
 // a different product and is not handled here.
 //
-// It must not do I/O, call the Bitbucket API, log, or compute measures.
+// The webhook must not do I/O or log, and nothing here computes measures;
+// backfill.go reads the Bitbucket API through the poll package's client and maps
+// what it reads through the same code as the webhook, so both give the same event ids.
 package bitbucket

@@ -20,6 +20,7 @@
 // of receipt, and event ids are derived from the payload only, so a
 // re-delivery yields the same ids.
 //
-// It must not do I/O, call the GitHub API, log, or compute measures: it maps
-// one payload to events and nothing else.
+// The webhook must not do I/O or log, and nothing here computes measures;
+// backfill.go reads the GitHub API through the poll package's client and maps
+// what it reads through the same code as the webhook, so both give the same event ids.
 package github

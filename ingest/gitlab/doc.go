@@ -17,5 +17,7 @@
 // Event times are GitLab's and event ids come from the payload only, so a
 // re-delivery yields the same ids.
 //
-// It must not do I/O, call the GitLab API, log, or compute measures.
+// The webhook must not do I/O or log, and nothing here computes measures;
+// backfill.go reads the GitLab API through the poll package's client and maps
+// what it reads through the same code as the webhook, so both give the same event ids.
 package gitlab

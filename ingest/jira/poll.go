@@ -115,7 +115,12 @@ func (o ImportOptions) Validate() error {
 	}
 	m := o.Options
 	m.Secret, m.Token = "", "poll"
-	return m.Validate()
+	if err := m.Validate(); err != nil {
+		// The webhook's errors name its own section; here the keys are
+		// the job's options.
+		return errors.New(strings.TrimPrefix(err.Error(), "jira."))
+	}
+	return nil
 }
 
 // Poller reads issues through the search API: those updated since the

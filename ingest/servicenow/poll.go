@@ -73,7 +73,12 @@ func (o ImportOptions) Validate() error {
 	// The webhook's options minus its credentials, which polling does not use.
 	m := o.Options
 	m.Username, m.Password, m.Token = "", "", "poll"
-	return m.Validate()
+	if err := m.Validate(); err != nil {
+		// The webhook's errors name its own section; here the keys are
+		// the job's options.
+		return errors.New(strings.TrimPrefix(err.Error(), "servicenow."))
+	}
+	return nil
 }
 
 // Poller reads incidents and change requests through the Table API:
