@@ -45,9 +45,10 @@ type Options struct {
 
 // Server is the HTTP API.
 type Server struct {
-	o      Options
-	engine *gin.Engine
-	doc    []byte
+	o          Options
+	engine     *gin.Engine
+	doc        []byte
+	deliveries *deliveryCache
 }
 
 // Mount is a set of endpoints another package serves under /api/v1, with
@@ -81,7 +82,7 @@ func New(o Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	s := &Server{o: o, engine: e}
+	s := &Server{o: o, engine: e, deliveries: newDeliveryCache(100000)}
 	e.Use(s.recoverer(), s.accessLog())
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path+" (see /api/v1/openapi.json)", nil)

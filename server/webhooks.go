@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +43,17 @@ func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
 		fail(c, http.StatusUnauthorized, err.Error(), nil)
 		return
 	}
+	delivery := ""
+	if d, ok := wh.(ingest.DeliveryIDer); ok {
+		delivery = d.DeliveryID(c.Request.Header)
+	}
+	if delivery != "" && s.deliveries.seen(wh.Source(), delivery) {
+		// A redelivery of a delivery already stored: nothing to do. (Event
+		// ids are deterministic too, so one that slipped past this cache
+		// is still stored once.)
+		c.JSON(http.StatusOK, gin.H{"accepted": 0, "duplicate": true, "delivery": delivery})
+		return
+	}
 	events, err := wh.Parse(c.Request.Header, body)
 	switch {
 	case errors.Is(err, ingest.ErrIgnored):
@@ -69,10 +81,9 @@ func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
 		return
 	}
 	resp := gin.H{"accepted": len(records)}
-	if d, ok := wh.(ingest.DeliveryIDer); ok {
-		if id := d.DeliveryID(c.Request.Header); id != "" {
-			resp["delivery"] = id
-		}
+	if delivery != "" {
+		s.deliveries.add(wh.Source(), delivery)
+		resp["delivery"] = delivery
 	}
 	c.JSON(http.StatusOK, resp)
 }
@@ -87,4 +98,40 @@ func keys[V any](m map[string]V) []string {
 		return []string{"none"}
 	}
 	return out
+}
+
+// deliveryCache remembers recently stored delivery ids per source, so a
+// tool's redelivery (or a replayed request) is acknowledged without being
+// parsed and written again. It is bounded: the oldest ids are forgotten.
+type deliveryCache struct {
+	mu    sync.Mutex
+	ids   map[string]struct{}
+	order []string
+	max   int
+}
+
+func newDeliveryCache(max int) *deliveryCache {
+	return &deliveryCache{ids: map[string]struct{}{}, max: max}
+}
+
+func (d *deliveryCache) seen(source, id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.ids[source+"\x00"+id]
+	return ok
+}
+
+func (d *deliveryCache) add(source, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := source + "\x00" + id
+	if _, ok := d.ids[k]; ok {
+		return
+	}
+	d.ids[k] = struct{}{}
+	d.order = append(d.order, k)
+	if len(d.order) > d.max {
+		delete(d.ids, d.order[0])
+		d.order = d.order[1:]
+	}
 }
