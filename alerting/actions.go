@@ -372,6 +372,7 @@ func (e *Engine) Tick() {
 	if changed {
 		e.refreshGauge()
 		e.saveLocked()
+		e.wakeDelivery()
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 type Regression struct {
 	Scope   string // team or service
 	Key     string // the team or service
-	Measure string // a measure of the catalogue, incidents_opened or mttr_seconds
+	Measure string // a measure of the catalogue
 	Start   time.Time
 }
 
@@ -37,11 +37,12 @@ type BacktestOptions struct {
 	// midnight after the clock). Days is its length (default 365).
 	End  time.Time
 	Days int
-	// Measures whose accuracy is reported, per GroupBy group and for the
-	// whole organisation (default the DORA measures and incidents_opened;
-	// GroupBy default team).
+	// Measures whose accuracy is reported per GroupBy group (default the
+	// DORA measures and incidents_opened; GroupBy default team), and for the
+	// whole organisation too when Overall is set.
 	Measures []string
 	GroupBy  string
+	Overall  bool
 	// Horizon is how many weeks ahead forecasts are scored (default 1).
 	Horizon int
 	// Trending are the series expected to trend (the demo's story); the
@@ -51,7 +52,9 @@ type BacktestOptions struct {
 	// DetectionRules for the regressions' measures).
 	Rules       []Rule
 	Regressions []Regression
-	// ReplayStep is the time between two replayed evaluations (default 1d).
+	// ReplayStep is the time between two replayed evaluations (default 7d,
+	// the step of the default detectors: their windows then end where the
+	// accuracy series' do, and each week is computed once).
 	ReplayStep time.Duration
 	// Progress, when set, receives a line per replayed week.
 	Progress io.Writer
@@ -62,9 +65,9 @@ type SeriesAccuracy struct {
 	SeriesRef
 	Points       int     `json:"points"`
 	Model        string  `json:"model"`
-	MASE         float64 `json:"mase"`          // the chosen model's
-	NaiveMASE    float64 `json:"naive_mase"`    // the naive forecast's, on the same origins
-	Coverage     float64 `json:"coverage"`      // share of actuals inside the 95% interval
+	MASE         float64 `json:"mase"`           // the chosen model's
+	NaiveMASE    float64 `json:"naive_mase"`     // the naive forecast's, on the same origins
+	Coverage     float64 `json:"coverage"`       // share of actuals inside the 95% interval
 	SlopePerWeek float64 `json:"slope_per_week"` // least-squares trend
 	Trending     bool    `json:"trending"`
 	Err          string  `json:"error,omitempty"`
@@ -104,21 +107,20 @@ type BacktestReport struct {
 }
 
 // seriesMeasure is the measure a backtest watches for a regression's
-// measure: mttr_seconds becomes the failed-deployment recovery time while
-// the catalogue has no incident resolution measure (the demo slows both).
+// measure: itself when the catalogue has it; the demo's story names
+// mttr_seconds, which older catalogues lacked, so the failed-deployment
+// recovery time (which the demo slows too) stands in for it there.
 func seriesMeasure(m string) string {
-	if _, ok := measureUnit(m); ok {
+	if _, ok := measureUnit(m); ok || m != "mttr_seconds" {
 		return m
 	}
-	if m == "mttr_seconds" {
-		return "failed_deployment_recovery_time_median_seconds"
-	}
-	return m
+	return "failed_deployment_recovery_time_median_seconds"
 }
 
-// DetectionRules are the backtest's default detectors: one CUSUM anomaly
-// rule per measure, on daily values of a 7-day window, in the direction
-// that means trouble.
+// DetectionRules are the backtest's default detectors: one EWMA anomaly
+// rule per regression measure and scope, on weekly values (a 7-day window
+// every 7 days: independent points, so the chart's limits mean what they
+// say), with 14 weeks of baseline, in the direction that means trouble.
 func DetectionRules(regs []Regression) []Rule {
 	seen := map[string]bool{}
 	var out []Rule
@@ -135,8 +137,8 @@ func DetectionRules(regs []Regression) []Rule {
 		}
 		out = append(out, Rule{
 			Name: "detect-" + m + "-by-" + g.Scope, Kind: KindAnomaly, Measure: m, GroupBy: g.Scope,
-			Method: "cusum", Direction: dir, Window: Duration(7 * day), Step: Duration(day),
-			History: Duration(63 * day), Baseline: Duration(49 * day), Recent: Duration(3 * day),
+			Method: "ewma", Direction: dir, Window: Duration(7 * day), Step: Duration(7 * day),
+			History: Duration(126 * day), Baseline: Duration(98 * day), Recent: Duration(7 * day),
 		})
 	}
 	return out
@@ -164,7 +166,7 @@ func Backtest(ctx context.Context, o BacktestOptions) (*BacktestReport, error) {
 		o.Horizon = 1
 	}
 	if o.ReplayStep <= 0 {
-		o.ReplayStep = day
+		o.ReplayStep = 7 * day
 	}
 	if len(o.Measures) == 0 {
 		o.Measures = []string{"deployment_frequency_per_day", "change_lead_time_median_seconds", "change_failure_rate",
@@ -200,7 +202,11 @@ func accuracy(ctx context.Context, src *seriesSource, o BacktestOptions) ([]Seri
 		trending[s] = true
 	}
 	var out []SeriesAccuracy
-	for _, groupBy := range []string{o.GroupBy, ""} {
+	groupings := []string{o.GroupBy}
+	if o.Overall {
+		groupings = append(groupings, "")
+	}
+	for _, groupBy := range groupings {
 		for _, m := range o.Measures {
 			all, err := src.series(ctx, Scope{GroupBy: groupBy}, m, 7*day, 7*day, o.End, weeks, o.End)
 			if err != nil {
@@ -233,18 +239,24 @@ func scoreSeries(ref SeriesRef, s forecast.Series, h int, trending bool) SeriesA
 	return a
 }
 
-// replay evaluates the rules at each midnight from the first day every
-// rule has its history, and scores the alert episodes.
+// replay evaluates the rules every ReplayStep back from End, from the
+// first time every rule has its history, and scores the alert episodes.
 func replay(ctx context.Context, src *seriesSource, o BacktestOptions, rules []Rule, rep *BacktestReport) error {
 	if len(rules) == 0 {
 		rep.Precision, rep.Recall = math.NaN(), math.NaN()
 		return nil
 	}
 	ev := &evaluator{src: src}
-	start := rep.From.Add(maxHistory(rules))
+	// Steps are counted back from End so that they fall on the weekly grid
+	// of the accuracy series.
+	start := o.End
+	for !start.Add(-o.ReplayStep).Before(rep.From.Add(maxHistory(rules))) {
+		start = start.Add(-o.ReplayStep)
+	}
 	rep.ReplayFrom = start
 	type k struct{ rule, key string }
 	open := map[k]*Episode{}
+	since := map[k]time.Time{} // when the condition started to hold
 	for now := start; !now.After(o.End); now = now.Add(o.ReplayStep) {
 		if o.Progress != nil && now.Sub(start)%(7*day) < o.ReplayStep {
 			fmt.Fprintf(o.Progress, "replaying %s\n", now.Format("2006-01-02"))
@@ -256,13 +268,22 @@ func replay(ctx context.Context, src *seriesSource, o BacktestOptions, rules []R
 			}
 			for _, ob := range obs {
 				id := k{r.Name, ob.Key}
-				switch ep := open[id]; {
-				case ob.Active && ep == nil:
+				if !ob.Active {
+					delete(since, id)
+					if ep := open[id]; ep != nil {
+						ep.End = now
+						rep.Episodes = append(rep.Episodes, *ep)
+						delete(open, id)
+					}
+					continue
+				}
+				if _, ok := since[id]; !ok {
+					since[id] = now
+				}
+				// As the engine does: pending until the condition has held
+				// for the rule's For, then firing.
+				if open[id] == nil && now.Sub(since[id]) >= r.For.D() {
 					open[id] = &Episode{Rule: r.Name, Key: ob.Key, Start: now}
-				case !ob.Active && ep != nil:
-					ep.End = now
-					rep.Episodes = append(rep.Episodes, *ep)
-					delete(open, id)
 				}
 			}
 		}

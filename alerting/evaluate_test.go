@@ -15,7 +15,8 @@ import (
 // history is a deterministic organisation for rule tests, ending at end:
 //   - checkout deploys daily for 16 weeks; its share of failures rises
 //     from 2% to 14% (a failure whenever the accumulated rate passes a
-//     whole number), so change failure rate trends up;
+//     whole number, and one three days before the end), so change failure
+//     rate trends up;
 //   - ledger deploys daily without failing;
 //   - search opens 0, 1 or 2 incidents a day for 9 weeks, then 6 a day for
 //     the last 5 days.
@@ -27,7 +28,7 @@ func history(end time.Time) []ingest.Event {
 		p := 0.02 + 0.12*float64(i)/float64(days-1)
 		before := math.Floor(acc)
 		acc += p
-		return math.Floor(acc) > before
+		return math.Floor(acc) > before || i == days-3
 	})...)
 	evs = append(evs, deployments("ledger", end, days, func(int) bool { return false })...)
 	n := 0

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -137,7 +138,7 @@ func (e *Engine) notificationBody(rc Receiver, id string, a *Alert, status strin
 			SpecVersion: "1.0", ID: id, Source: e.cfg.ExternalURL + "/api/v1/alerts",
 			Type: "dev.throughline.alert." + status, Subject: a.Fingerprint, Time: now,
 			DataContentType: "application/json",
-			Data:            notificationData{Status: status, Alert: c, Links: sortStrings(links)},
+			Data:            notificationData{Status: status, Alert: c, Links: sorted(links)},
 		})
 	}
 	group := map[string]string{"alertname": a.Labels["alertname"]}
@@ -164,11 +165,7 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+func sorted(s []string) []string {
+	sort.Strings(s)
 	return s
 }

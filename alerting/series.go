@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"time"
 
@@ -22,10 +21,9 @@ func (r Rule) scope() Scope {
 	return Scope{GroupBy: r.GroupBy, Service: r.Service, Team: r.Team, Product: r.Product}
 }
 
-// seriesSource builds daily series of a measure per group by computing the
+// seriesSource builds series of a measure per group by computing the
 // measure, through metrics.Computer, over the trailing window that ends at
-// each midnight: it never computes a measure itself. Incident counts, not
-// (yet) a measure of the catalogue, come from one count query.
+// each step: it never computes a measure itself.
 //
 // Reports of windows that ended more than stable ago are cached, so that an
 // hourly evaluation recomputes only the last days (late events can still
@@ -99,9 +97,6 @@ func (s *seriesSource) prune(oldest time.Time) {
 // NaN.
 func (s *seriesSource) series(ctx context.Context, sc Scope, measure string, window, step time.Duration, end time.Time, n int, now time.Time) (map[string]forecast.Series, error) {
 	if _, ok := metrics.Lookup(measure); !ok {
-		if _, ok := countSeries[measure]; ok {
-			return s.countSeries(ctx, sc, window, step, end, n)
-		}
 		return nil, fmt.Errorf("unknown measure %q", measure)
 	}
 	out := map[string]forecast.Series{}
@@ -122,26 +117,23 @@ func (s *seriesSource) series(ctx context.Context, sc Scope, measure string, win
 			}
 		}
 	}
+	if d, _ := metrics.Lookup(measure); d.Unit == "count" {
+		// A group absent from a window's report had nothing to count
+		// there: its count is 0, never missing.
+		for _, ser := range out {
+			for i := range ser {
+				if math.IsNaN(ser[i].V) {
+					ser[i].V = 0
+				}
+			}
+		}
+	}
 	return out, nil
 }
 
 // current returns the measure per group over [now−window, now).
 func (s *seriesSource) current(ctx context.Context, sc Scope, measure string, window time.Duration, now time.Time) (map[string]float64, error) {
 	out := map[string]float64{}
-	if _, ok := metrics.Lookup(measure); !ok {
-		ser, err := s.counts(ctx, sc, now.Add(-window), now)
-		if err != nil {
-			return nil, err
-		}
-		for k, days := range ser {
-			var sum float64
-			for _, v := range days {
-				sum += v
-			}
-			out[k] = sum
-		}
-		return out, nil
-	}
 	rep, err := s.report(ctx, sc, window, now, now)
 	if err != nil {
 		return nil, err
@@ -162,84 +154,4 @@ func nanSeries(end time.Time, step time.Duration, n int) forecast.Series {
 		ser[i] = forecast.Point{T: end.Add(-time.Duration(n-i) * step), V: math.NaN()}
 	}
 	return ser
-}
-
-// countSeries is series for incidents_opened: sums of the daily counts
-// over each window (0 without incidents: a count is never null). Windows
-// are whole days, rounded up.
-func (s *seriesSource) countSeries(ctx context.Context, sc Scope, window, step time.Duration, end time.Time, n int) (map[string]forecast.Series, error) {
-	w := int((window + day - 1) / day)
-	start := end.Add(-time.Duration(n-1)*step - time.Duration(w)*day)
-	byKey, err := s.counts(ctx, sc, start, end)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]forecast.Series{}
-	for k, days := range byKey {
-		ser := nanSeries(end, step, n)
-		for i := range n {
-			to := end.Add(-time.Duration(n-1-i) * step)
-			var sum float64
-			for j := 1; j <= w; j++ {
-				sum += days[to.Add(-time.Duration(j)*day).Unix()]
-			}
-			ser[i].V = sum
-		}
-		out[k] = ser
-	}
-	return out, nil
-}
-
-// counts returns incidents opened per group and day in [from, to).
-func (s *seriesSource) counts(ctx context.Context, sc Scope, from, to time.Time) (map[string]map[int64]float64, error) {
-	res, err := s.store.Query(ctx, "series/incidents_daily.sql", queries.Params{"from": from, "to": to})
-	if err != nil {
-		return nil, err
-	}
-	cat := s.computer.Catalog()
-	out := map[string]map[int64]float64{}
-	for i := 0; i < res.Len(); i++ {
-		svc := res.String(i, "service")
-		if svc == "" {
-			svc = "unassigned"
-		}
-		team, product := res.String(i, "team"), res.String(i, "product")
-		if team == "" {
-			team = cat.TeamOf(svc)
-		}
-		if product == "" {
-			product = cat.ProductOf(svc)
-		}
-		portfolio := portfolioOf(cat, product)
-		if (sc.Service != "" && svc != sc.Service) || (sc.Team != "" && team != sc.Team) || (sc.Product != "" && product != sc.Product) {
-			continue
-		}
-		key := map[string]string{"service": svc, "team": team, "product": product, "portfolio": portfolio, "": ""}[sc.GroupBy]
-		m, ok := out[key]
-		if !ok {
-			m = map[int64]float64{}
-			out[key] = m
-		}
-		m[res.Time(i, "day").Unix()] += res.Float(i, "incidents")
-	}
-	return out, nil
-}
-
-// portfolioOf follows the catalog as metrics applies it: a product's
-// portfolio from products, else from its services, else unassigned.
-func portfolioOf(c *metrics.Catalog, product string) string {
-	names := make([]string, 0, len(c.Services))
-	for n := range c.Services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	if p, ok := c.Products[product]; ok && p.Portfolio != "" {
-		return p.Portfolio
-	}
-	for _, n := range names {
-		if s := c.Services[n]; s.Product == product && s.Portfolio != "" {
-			return s.Portfolio
-		}
-	}
-	return "unassigned"
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/throughline/throughline/alerting"
 	"github.com/throughline/throughline/config"
 	"github.com/throughline/throughline/dashboards"
 	"github.com/throughline/throughline/demo"
@@ -180,6 +181,13 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	alerts, err := alerting.New(alerting.Options{
+		Store: st, Computer: computer, Config: cfg.Alerting, DataDir: filepath.Join(cfg.Data, "alerting"),
+		Sink: pipelineSink(pipeline, "alerting"), Registry: reg, Logger: log.With("component", "alerting"),
+	})
+	if err != nil {
+		return err
+	}
 	webhooks, custom, err := Webhooks(cfg)
 	if err != nil {
 		return err
@@ -190,6 +198,7 @@ func Run(ctx context.Context, o Options) error {
 		Mounts: []server.Mount{
 			dashboards.Mount(dashboards.Options{Database: st.Database()}),
 			sched.Mount(),
+			alerts.Mount(),
 		},
 		Logger: log.With("component", "http"),
 		Ready: func(ctx context.Context) error {
@@ -249,6 +258,10 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error {
 		<-migrated
 		return poller.Run(gctx)
+	})
+	g.Go(func() error {
+		<-migrated
+		return alerts.Run(gctx)
 	})
 	g.Go(func() error {
 		<-gctx.Done()

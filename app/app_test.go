@@ -99,6 +99,9 @@ func TestRunLifecycle(t *testing.T) {
 	if code, body := get("/api/v1/reports/runs", true); code != 200 {
 		t.Errorf("report runs: %d %.200s", code, body)
 	}
+	if code, body := get("/api/v1/alerts", true); code != 200 {
+		t.Errorf("alerts: %d %.200s", code, body)
+	}
 	if code, body := get("/metrics", false); code != 200 || !strings.Contains(body, "throughline_build_info") {
 		t.Errorf("metrics: %d", code)
 	}

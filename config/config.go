@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/throughline/throughline/alerting"
 	"github.com/throughline/throughline/metrics"
 	"github.com/throughline/throughline/poll"
 	"github.com/throughline/throughline/poll/sources"
@@ -49,6 +50,8 @@ type Config struct {
 	// Polling lists the API polling jobs (incremental imports on a cron
 	// schedule).
 	Polling poll.Config `yaml:"polling"`
+	// Alerting configures predictive alerts, receivers and runbook triggers.
+	Alerting alerting.Config `yaml:"alerting"`
 	// Reports configures scheduled executive reports and their delivery.
 	Reports reports.Config `yaml:"reports"`
 }
@@ -195,6 +198,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := sources.Validate(&c.Polling, c.PollSources()); err != nil {
+		return err
+	}
+	if err := c.Alerting.Validate(); err != nil {
 		return err
 	}
 	if err := c.Reports.Validate(); err != nil {

@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -63,4 +65,38 @@ func TestFastAndCheckedPathsAgree(t *testing.T) {
 	if string(ja) != string(jb) {
 		t.Fatalf("fast %s\nchecked %s", ja, jb)
 	}
+}
+
+// BenchmarkDecodeBody decodes a 1,000-event array the way POST
+// /api/v1/events does, against plain encoding/json into []Event (no
+// checks) as the baseline, in the same run.
+func BenchmarkDecodeBody(b *testing.B) {
+	body := []byte("[")
+	for i := 0; i < 1000; i++ {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, bytes.Replace(benchEvent, []byte(`"gh-deploy-8812"`), []byte(fmt.Sprintf(`"gh-deploy-%d"`, i)), 1)...)
+	}
+	body = append(body, ']')
+	b.Run("baseline-json.Unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var evs []Event
+			if err := json.Unmarshal(body, &evs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DecodeBody", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			ds, err := DecodeBody(body)
+			if err != nil || len(ds) != 1000 || ds[0].Err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -136,12 +136,12 @@ func (o ImportOptions) Validate() error {
 // start less the overlap (JQL dates have minute precision; the time is
 // rounded down).
 //
-// Ids: created and opened events, and a done event whose time is the
-// resolution date, have the ids of their webhook deliveries. Other status
-// changes are keyed by the changelog entry's time, which differs by
-// milliseconds from the delivery time the webhook keys them by (the API
-// does not expose that time): a site that is both polled and sends
-// webhooks gets those events twice, with times a few milliseconds apart.
+// Ids: every event has the id of its webhook delivery. Created and opened
+// events are keyed by the issue; status changes by the changelog entry
+// (changelog.histories[].id, the webhook's changelog.id), so a site that
+// is both polled and sends webhooks stores each transition once. Times
+// may still differ by milliseconds (the delivery's timestamp against the
+// entry's created); the store keeps one of them.
 type Poller struct {
 	o   ImportOptions
 	w   *Webhook
@@ -388,6 +388,7 @@ func (p *Poller) issueEvents(ctx context.Context, cats map[string]string, is api
 	lastDone := -1
 	type change struct {
 		at   time.Time
+		id   string
 		item historyItem
 		cat  string
 	}
@@ -406,7 +407,7 @@ func (p *Poller) issueEvents(ctx context.Context, cats map[string]string, is api
 			if cat == "" && f.Status != nil && f.Status.ID == it.To && f.Status.StatusCategory != nil {
 				cat = f.Status.StatusCategory.Key
 			}
-			changes = append(changes, change{at: at, item: it, cat: cat})
+			changes = append(changes, change{at: at, id: hs.ID, item: it, cat: cat})
 		}
 	}
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].at.Before(changes[j].at) })
@@ -433,7 +434,7 @@ func (p *Poller) issueEvents(ctx context.Context, cats map[string]string, is api
 		u.Changelog = &struct {
 			ID    string        `json:"id"`
 			Items []historyItem `json:"items"`
-		}{Items: []historyItem{c.item}}
+		}{ID: c.id, Items: []historyItem{c.item}}
 		if err := add(p.parse(u)); err != nil {
 			return nil, skipped, err
 		}

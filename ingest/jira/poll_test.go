@@ -35,10 +35,11 @@ var pollOptions = Options{
 
 func wantPollIDs() []string {
 	ids := []string{
-		"SHOP-101:created", "SHOP-101:started:2026-02-02T09:00:00Z", "SHOP-101:started:2026-02-03T14:00:00Z",
-		"SHOP-101:done:2026-02-04T10:00:00Z",
-		"SHOP-102:created", "SHOP-102:started:2026-02-03T08:30:00Z",
-		"SHOP-103:opened", "SHOP-103:acknowledged:2026-02-04T07:05:00Z", "SHOP-103:resolved:2026-02-04T07:45:00Z",
+		// Transitions are keyed by their changelog entry (histories[].id).
+		"SHOP-101:created", "SHOP-101:started:20001", "SHOP-101:started:20002",
+		"SHOP-101:done:20003",
+		"SHOP-102:created", "SHOP-102:started:20010",
+		"SHOP-103:opened", "SHOP-103:acknowledged:20020", "SHOP-103:resolved:20021",
 		"SHOP-104:created",
 	}
 	slices.Sort(ids)
@@ -94,6 +95,15 @@ func TestPoll(t *testing.T) {
 			story, _ := got.ByID("SHOP-101:created")
 			if story.Kind != "feature" || story.Service != "storefront" || !story.Time.Equal(time.Date(2026, 2, 2, 8, 0, 0, 0, time.UTC)) {
 				t.Errorf("story %+v", story)
+			}
+			for id, at := range map[string]time.Time{
+				"SHOP-101:started:20001": time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC),
+				"SHOP-101:started:20002": time.Date(2026, 2, 3, 14, 0, 0, 0, time.UTC),
+				"SHOP-101:done:20003":    time.Date(2026, 2, 4, 10, 0, 0, 0, time.UTC),
+			} {
+				if e, _ := got.ByID(id); !e.Time.Equal(at) {
+					t.Errorf("%s at %s, want %s (the changelog entry's time)", id, e.Time, at)
+				}
 			}
 			inc, _ := got.ByID("SHOP-103:opened")
 			if inc.Type != ingest.TypeIncidentOpened || inc.Priority != "P1" || inc.Service != "storefront" {
@@ -225,55 +235,115 @@ func TestPollReimportAddsNothing(t *testing.T) {
 	}
 }
 
-// TestPollMatchesWebhook polls the issue of a webhook test delivery and
-// checks that the done event (keyed by the resolution date) and the
-// created event have the webhook's ids.
+// TestPollMatchesWebhook polls the issue of each webhook test delivery of
+// a transition, with the changelog entry dated some milliseconds before
+// the delivery as Jira does, and checks that the poller gives the
+// webhook's event id: keyed by the changelog id, not by a time.
 func TestPollMatchesWebhook(t *testing.T) {
-	w, err := New(Options{Token: "t", ProjectServices: map[string]string{"SHOP": "storefront"}, ProjectProducts: map[string]string{"SHOP": "webshop"}})
+	o := Options{Token: "t", ProjectServices: map[string]string{"SHOP": "storefront"}, ProjectProducts: map[string]string{"SHOP": "webshop"}}
+	w, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := os.ReadFile("../../testdata/webhooks/jira/jira_issue_updated.done.json")
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		file   string
+		wantID string
+		// sameTime: a done event takes the resolution date, which the
+		// webhook and the API share; a start takes the delivery's or
+		// the entry's time, which differ by the lag.
+		sameTime bool
+	}{
+		{"jira_issue_updated.status.json", "TEST-1:started:10000", false},
+		{"jira_issue_updated.done.json", "SHOP-101:done:10200", true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			body, err := os.ReadFile("../../testdata/webhooks/jira/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := w.Parse(http.Header{}, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 1 || want[0].ID != tc.wantID {
+				t.Fatalf("webhook gave %+v, want id %s", want, tc.wantID)
+			}
+			var p struct {
+				Timestamp int64           `json:"timestamp"`
+				Issue     json.RawMessage `json:"issue"`
+				Changelog struct {
+					ID    string            `json:"id"`
+					Items []json.RawMessage `json:"items"`
+				} `json:"changelog"`
+			}
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			var issue map[string]any
+			if err := json.Unmarshal(p.Issue, &issue); err != nil {
+				t.Fatal(err)
+			}
+			entryAt := time.UnixMilli(p.Timestamp - 900).UTC() // the entry is written before the delivery (into the previous second here)
+			issue["changelog"] = map[string]any{"startAt": 0, "maxResults": 1, "total": 1, "histories": []any{map[string]any{
+				"id": p.Changelog.ID, "created": entryAt.Format("2006-01-02T15:04:05.000-0700"), "items": p.Changelog.Items,
+			}}}
+			page, _ := json.Marshal(map[string]any{"issues": []any{issue}, "isLast": true})
+			srv := polltest.New(t, "")
+			srv.Add(polltest.Route{Path: "/rest/api/3/status", Body: `[]`})
+			srv.Add(polltest.Route{Path: "/rest/api/3/search/jql", Body: string(page)})
+			c, _ := NewAPIClient(poll.ClientOptions{BaseURL: srv.URL, Auth: goodAuth})
+			po := o
+			po.Token = ""
+			pl, err := NewPoller(ImportOptions{Client: c, API: APICloud, Options: po})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got polltest.Collector
+			if err := pl.Import(context.Background(), poll.Request{Since: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)}, got.Sink, poll.NewMemoryCheckpoint("x")); err != nil {
+				t.Fatal(err)
+			}
+			polled, ok := got.ByID(want[0].ID)
+			if !ok {
+				t.Fatalf("polled %v, want the webhook's %s", got.IDs(), want[0].ID)
+			}
+			if polled.Type != want[0].Type || polled.Service != want[0].Service || polled.Product != want[0].Product {
+				t.Fatalf("polled %+v\nwebhook %+v", polled, want[0])
+			}
+			if tc.sameTime && !polled.Time.Equal(want[0].Time) {
+				t.Fatalf("polled at %s, webhook at %s", polled.Time, want[0].Time)
+			}
+			if !tc.sameTime && polled.Time.Equal(want[0].Time) {
+				t.Fatalf("the fixture should date the entry and the delivery apart; both %s", polled.Time)
+			}
+			var transitions int
+			for _, e := range got.Events() {
+				if e.Type == want[0].Type {
+					transitions++
+				}
+			}
+			if transitions != 1 {
+				t.Fatalf("%d %s events polled, want 1", transitions, want[0].Type)
+			}
+		})
 	}
-	want, err := w.Parse(http.Header{}, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p struct {
-		Timestamp int64           `json:"timestamp"`
-		Issue     json.RawMessage `json:"issue"`
-		Changelog struct {
-			ID    string            `json:"id"`
-			Items []json.RawMessage `json:"items"`
-		} `json:"changelog"`
-	}
-	json.Unmarshal(body, &p)
-	var issue map[string]any
-	json.Unmarshal(p.Issue, &issue)
-	issue["changelog"] = map[string]any{"startAt": 0, "maxResults": 1, "total": 1, "histories": []any{map[string]any{
-		"id": p.Changelog.ID, "created": time.UnixMilli(p.Timestamp).UTC().Format("2006-01-02T15:04:05.000-0700"), "items": p.Changelog.Items,
-	}}}
-	page, _ := json.Marshal(map[string]any{"issues": []any{issue}, "isLast": true})
-	srv := polltest.New(t, "")
-	srv.Add(polltest.Route{Path: "/rest/api/3/status", Body: `[]`})
-	srv.Add(polltest.Route{Path: "/rest/api/3/search/jql", Body: string(page)})
-	c, _ := NewAPIClient(poll.ClientOptions{BaseURL: srv.URL, Auth: goodAuth})
-	pl, err := NewPoller(ImportOptions{Client: c, API: APICloud, Options: Options{ProjectServices: map[string]string{"SHOP": "storefront"}, ProjectProducts: map[string]string{"SHOP": "webshop"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got polltest.Collector
-	if err := pl.Import(context.Background(), poll.Request{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, got.Sink, poll.NewMemoryCheckpoint("x")); err != nil {
-		t.Fatal(err)
-	}
-	done, ok := got.ByID(want[0].ID)
-	if !ok {
-		t.Fatalf("polled %v, want the webhook's %s", got.IDs(), want[0].ID)
-	}
-	if done.Type != want[0].Type || !done.Time.Equal(want[0].Time) || done.Service != want[0].Service || done.Product != want[0].Product {
-		t.Fatalf("polled %+v\nwebhook %+v", done, want[0])
+}
+
+// TestTransitionIDFallback: a delivery without a changelog id is keyed by
+// its timestamp, as before.
+func TestTransitionIDFallback(t *testing.T) {
+	w := newWebhook(t, Options{Token: "t"})
+	for _, tc := range []struct{ changelog, want string }{
+		{`{"id":"10444","items":[{"field":"status"}]}`, "A-1:started:10444"},
+		{`{"id":10444,"items":[{"field":"status"}]}`, "A-1:started:10444"},
+		{`{"items":[{"field":"status"}]}`, "A-1:started:2017-01-30T17:32:14.721Z"},
+		{`{"id":"","items":[{"field":"status"}]}`, "A-1:started:2017-01-30T17:32:14.721Z"},
+		{`{"id":{"x":1},"items":[{"field":"status"}]}`, "A-1:started:2017-01-30T17:32:14.721Z"},
+	} {
+		body := `{"webhookEvent":"jira:issue_updated","timestamp":1485797534721,"issue":{"key":"A-1","fields":{"status":{"statusCategory":{"key":"indeterminate"}}}},"changelog":` + tc.changelog + `}`
+		evs, err := w.Parse(nil, []byte(body))
+		if err != nil || len(evs) != 1 || evs[0].ID != tc.want {
+			t.Errorf("changelog %s: %+v, %v; want id %s", tc.changelog, evs, err, tc.want)
+		}
 	}
 }
 

@@ -100,6 +100,7 @@ type payload struct {
 		} `json:"fields"`
 	} `json:"issue"`
 	Changelog *struct {
+		ID    changelogID `json:"id"`
 		Items []struct {
 			Field      string `json:"field"`
 			FieldID    string `json:"fieldId"`
@@ -229,8 +230,42 @@ func (w *Webhook) Parse(_ http.Header, body []byte) ([]ingest.Event, error) {
 		t = ut
 	}
 	e.Time = t
-	e.ID = is.Key + ":" + suffix + ":" + t.UTC().Format(time.RFC3339Nano)
+	// The changelog entry's id keys the transition: the REST API's
+	// changelog.histories[].id is the same entry, so a polled transition
+	// and its delivery are one event. Only a payload without it (a
+	// hand-made one) is keyed by the delivery time, which the API cannot
+	// see.
+	if id := string(p.Changelog.ID); id != "" {
+		e.ID = is.Key + ":" + suffix + ":" + id
+	} else {
+		e.ID = is.Key + ":" + suffix + ":" + t.UTC().Format(time.RFC3339Nano)
+	}
 	return finish(e)
+}
+
+// changelogID is a changelog entry's id: a string of digits in Jira's
+// payloads, accepted as a number too. Anything else (empty, too long,
+// not an id) reads as no id, so the event falls back to its time.
+type changelogID string
+
+// UnmarshalJSON implements json.Unmarshaler; it never fails, so a
+// strange id cannot make an otherwise good delivery unreadable.
+func (c *changelogID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n json.Number
+		if json.Unmarshal(b, &n) != nil {
+			*c = ""
+			return nil
+		}
+		s = n.String()
+	}
+	s = strings.TrimSpace(s)
+	if len(s) == 0 || len(s) > 64 || strings.ContainsAny(s, ": \t\r\n") {
+		s = ""
+	}
+	*c = changelogID(s)
+	return nil
 }
 
 func finish(e ingest.Event) ([]ingest.Event, error) {
