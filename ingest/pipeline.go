@@ -18,8 +18,9 @@ type PipelineOptions struct {
 	SpoolDir string // durable spool for batches ClickHouse cannot take now
 	// MaxBatch is the number of events that triggers a write (default 10000).
 	MaxBatch int
-	// FlushInterval bounds how long an event waits for others to batch with
-	// (default 100ms).
+	// FlushInterval is how long a write starting from idle lingers for
+	// other requests to join it (default 0: none; under load batches form
+	// while the previous write is in flight).
 	FlushInterval time.Duration
 	// WriteTimeout bounds one write to ClickHouse before the batch is
 	// spooled instead (default 10s).
@@ -48,9 +49,6 @@ func (o *PipelineOptions) defaults() error {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 10000
-	}
-	if o.FlushInterval <= 0 {
-		o.FlushInterval = 100 * time.Millisecond
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
@@ -171,6 +169,11 @@ func (p *Pipeline) Submit(ctx context.Context, records []Record, payloads []Payl
 
 // Run batches submissions until ctx ends, then flushes what is pending and
 // returns. It also replays the spool.
+//
+// Batching is opportunistic: one write is in flight at a time, and the
+// submissions that arrive meanwhile form the next batch, so batches grow
+// with the load and a lone request waits for nothing (FlushInterval, when
+// set, adds a linger before a write starts from idle).
 func (p *Pipeline) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -182,30 +185,52 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 	var pending []*submission
 	n := 0
+	inflight := false
+	written := make(chan struct{}, 1)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	flush := func() {
-		if len(pending) > 0 {
-			p.flush(pending)
-			pending, n = nil, 0
-		}
+	lingering := false
+	start := func() {
+		batch := pending
+		pending, n, inflight = nil, 0, true
+		go func() {
+			p.flush(batch)
+			written <- struct{}{}
+		}()
 	}
 	for {
 		select {
 		case s := <-p.reqs:
-			if len(pending) == 0 {
-				timer.Reset(p.o.FlushInterval)
-			}
 			pending = append(pending, s)
 			n += len(s.records)
-			if n >= p.o.MaxBatch {
-				timer.Stop()
-				flush()
+			switch {
+			case inflight:
+				// The next batch forms while this one is written.
+			case n >= p.o.MaxBatch || p.o.FlushInterval <= 0:
+				if lingering {
+					timer.Stop()
+					lingering = false
+				}
+				start()
+			case !lingering:
+				timer.Reset(p.o.FlushInterval)
+				lingering = true
 			}
 		case <-timer.C:
-			flush()
+			lingering = false
+			if !inflight && len(pending) > 0 {
+				start()
+			}
+		case <-written:
+			inflight = false
+			if len(pending) > 0 {
+				start()
+			}
 		case <-ctx.Done():
 			timer.Stop()
+			if inflight {
+				<-written
+			}
 			// Drain what was queued before shutdown so no waiting request
 			// is left without an answer.
 			for {
@@ -217,7 +242,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				}
 				break
 			}
-			flush()
+			if len(pending) > 0 {
+				p.flush(pending)
+			}
 			return nil
 		}
 	}
