@@ -122,17 +122,33 @@ func Parse(r io.Reader) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Expand ${NAME} in values only (never in comments or keys): parse,
+	// expand the scalars, and encode again for the strict decode below.
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var missing []string
-	expanded := envRE.ReplaceAllFunc(raw, func(m []byte) []byte {
-		name := string(envRE.FindSubmatch(m)[1])
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return []byte(v)
+	expandScalars(&root, func(v string) string {
+		return envRE.ReplaceAllStringFunc(v, func(m string) string {
+			name := envRE.FindStringSubmatch(m)[1]
+			val, ok := os.LookupEnv(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return val
+		})
 	})
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("environment variable %s is referenced but not set", strings.Join(missing, ", "))
+	}
+	expanded := raw
+	if root.Kind != 0 {
+		b, err := yaml.Marshal(&root)
+		if err != nil {
+			return nil, err
+		}
+		expanded = b
 	}
 	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
@@ -232,4 +248,26 @@ func (c *Config) PollSources() sources.Options {
 		o.Jira = *s
 	}
 	return o
+}
+
+// expandScalars rewrites every scalar value under n (mapping keys aside).
+func expandScalars(n *yaml.Node, f func(string) string) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if strings.Contains(n.Value, "${") {
+			n.Value = f(n.Value)
+			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+				// Unquoted: the value's own type (a number stays a number).
+				n.Tag = ""
+			}
+		}
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			expandScalars(n.Content[i], f)
+		}
+	default:
+		for _, c := range n.Content {
+			expandScalars(c, f)
+		}
+	}
 }
