@@ -41,6 +41,11 @@ func OpenEmbedded(path string) (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As for the server: large catalogs make large statements.
+	if _, err := s.query(fmt.Sprintf("SET max_query_size = %d", maxQuerySize), "TabSeparated"); err != nil {
+		s.close()
+		return nil, fmt.Errorf("embedded ClickHouse settings: %w", err)
+	}
 	embeddedOpen = &Embedded{sess: s, path: path}
 	return embeddedOpen, nil
 }

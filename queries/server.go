@@ -58,6 +58,14 @@ func OpenServer(opts *clickhouse.Options) (*Server, error) {
 	if opts.MaxOpenConns == 0 {
 		opts.MaxOpenConns = 8
 	}
+	if opts.Settings == nil {
+		opts.Settings = clickhouse.Settings{}
+	}
+	if _, set := opts.Settings["max_query_size"]; !set {
+		// The catalog is bound into measure statements as literal arrays:
+		// thousands of services exceed the default 256 KiB.
+		opts.Settings["max_query_size"] = maxQuerySize
+	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open clickhouse: %w", err)
@@ -191,6 +199,9 @@ func columnOf(rows [][]any, i int) (any, error) {
 	}
 	return nil, fmt.Errorf("unsupported value type %T", rows[0][i])
 }
+
+// maxQuerySize is the statement size both engines accept (64 MiB).
+const maxQuerySize = 64 << 20
 
 // ErrUnavailable marks errors that mean ClickHouse could not be reached;
 // the ingest path spools on them instead of failing.

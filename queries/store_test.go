@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,30 @@ func TestPayloadRoundTrip(t *testing.T) {
 			}
 			if _, ok, _ := e.Store.Payload(context.Background(), "missing"); ok {
 				t.Fatal("found a payload that was never stored")
+			}
+		})
+	}
+}
+
+// TestLargeStatements: a catalog of thousands of services is bound into
+// statements as literal arrays; both engines must accept them.
+func TestLargeStatements(t *testing.T) {
+	names := make([]string, 20000)
+	for i := range names {
+		names[i] = fmt.Sprintf("service-with-a-long-name-%05d", i)
+	}
+	lit, err := queries.Literal("Array(String)", names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			res, err := e.Store.Engine().Query(context.Background(), "SELECT length("+lit+") AS n")
+			if err != nil {
+				t.Fatalf("%d-byte statement: %v", len(lit), err)
+			}
+			if res.Int(0, "n") != 20000 {
+				t.Fatalf("n = %d", res.Int(0, "n"))
 			}
 		})
 	}
