@@ -23,6 +23,8 @@ const (
 	ToolAzureDevOps = "azure-devops"
 	ToolServiceNow  = "servicenow"
 	ToolJira        = "jira"
+	// ToolHelix polls BMC Helix ITSM (incidents and changes).
+	ToolHelix = "bmchelix"
 	// ToolGeneric polls any JSON REST endpoint through a declarative
 	// mapping (BMC Helix ITSM, Ivanti Neurons, Cherwell, home-made tools).
 	ToolGeneric = "generic"
@@ -30,7 +32,7 @@ const (
 
 // Tools lists the tool names, in the order of the documentation.
 func Tools() []string {
-	return []string{ToolGitHub, ToolGitLab, ToolBitbucket, ToolAzureDevOps, ToolServiceNow, ToolJira, ToolGeneric}
+	return []string{ToolGitHub, ToolGitLab, ToolBitbucket, ToolAzureDevOps, ToolServiceNow, ToolJira, ToolHelix, ToolGeneric}
 }
 
 // Config is the polling section of the configuration file:

@@ -39,6 +39,8 @@ before webhooks take over, or a catch-up after an outage. Tools:
                                     --instance https://<name>.service-now.com
   jira          issues and their status changes (search with changelog)
                      --instance https://<site>.atlassian.net [--project KEY]
+  bmchelix      incidents and infrastructure changes (AR System REST API)
+                --instance https://<tenant>-restapi.onbmc.com --username USER
 
 Events get the ids their webhooks give, so importing what webhooks already
 delivered, or importing twice, stores nothing twice. The position is saved
@@ -67,6 +69,9 @@ Examples:
 
   throughline import jira --instance https://acme.atlassian.net --project SHOP \
       --username me@acme.example --token-env JIRA_API_TOKEN --since 2026-01-01
+
+  HELIX_PASSWORD=... throughline import bmchelix \
+      --instance https://acme-restapi.onbmc.com --username svc.throughline --since 90d
 `
 
 // defaultTokenEnv is each tool's usual token variable.
@@ -77,7 +82,7 @@ var defaultTokenEnv = map[string]string{
 
 // importTools are the tools the command imports (the generic poller needs
 // a configuration file: use a polling job).
-var importTools = []string{poll.ToolGitHub, poll.ToolGitLab, poll.ToolBitbucket, poll.ToolAzureDevOps, poll.ToolServiceNow, poll.ToolJira}
+var importTools = []string{poll.ToolGitHub, poll.ToolGitLab, poll.ToolBitbucket, poll.ToolAzureDevOps, poll.ToolServiceNow, poll.ToolJira, poll.ToolHelix}
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
@@ -95,7 +100,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	since := fs.String("since", "90d", "how far back to read: a date (2026-01-01), an RFC 3339 time, or a duration back from now (90d, 720h)")
 	tokenEnv := fs.String("token-env", "", "environment variable holding the token (default per tool: GITHUB_TOKEN, GITLAB_TOKEN, BITBUCKET_TOKEN, AZURE_DEVOPS_PAT, JIRA_API_TOKEN)")
 	username := fs.String("username", "", "user for basic auth: jira e-mail (with the API token), servicenow user, bitbucket user (with an app password)")
-	passwordEnv := fs.String("password-env", "", "environment variable holding the password for --username (default SERVICENOW_PASSWORD for servicenow, BITBUCKET_APP_PASSWORD for bitbucket)")
+	passwordEnv := fs.String("password-env", "", "environment variable holding the password for --username (default SERVICENOW_PASSWORD for servicenow, HELIX_PASSWORD for bmchelix, BITBUCKET_APP_PASSWORD for bitbucket)")
 	clientID := fs.String("client-id", "", "servicenow: OAuth client id (Application Registry) instead of basic auth")
 	clientSecretEnv := fs.String("client-secret-env", "SERVICENOW_CLIENT_SECRET", "servicenow: environment variable holding the OAuth client secret")
 	baseURL := fs.String("base-url", "", "API root of a self-hosted tool: https://<host>/api/v3 (GitHub Enterprise), https://<host>/api/v4 (GitLab), https://<host>/<collection> (Azure DevOps Server)")
@@ -270,9 +275,12 @@ func importCredentials(j *poll.Job, tokenEnv, username, passwordEnv, clientID, c
 			return "$" + clientSecretEnv + " and $" + passwordEnv, nil
 		}
 		return "$" + clientSecretEnv + " (--client-secret-env)", nil
-	case j.Tool == poll.ToolServiceNow || (j.Tool == poll.ToolBitbucket && username != ""):
+	case j.Tool == poll.ToolServiceNow || j.Tool == poll.ToolHelix || (j.Tool == poll.ToolBitbucket && username != ""):
 		if passwordEnv == "" {
-			passwordEnv = map[string]string{poll.ToolServiceNow: "SERVICENOW_PASSWORD", poll.ToolBitbucket: "BITBUCKET_APP_PASSWORD"}[j.Tool]
+			passwordEnv = map[string]string{poll.ToolServiceNow: "SERVICENOW_PASSWORD", poll.ToolBitbucket: "BITBUCKET_APP_PASSWORD", poll.ToolHelix: "HELIX_PASSWORD"}[j.Tool]
+		}
+		if username == "" && j.Tool == poll.ToolHelix {
+			return "", errors.New("--username: required for bmchelix (a Helix user allowed to use the REST API)")
 		}
 		if username == "" {
 			return "", errors.New("--username: required for servicenow basic auth (or --client-id for OAuth)")

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/throughline/throughline/ingest"
 	"github.com/throughline/throughline/poll"
 )
 
@@ -228,9 +227,4 @@ func ParsePage(body []byte) (Page, error) {
 		}
 	}
 	return pg, nil
-}
-
-// MapIncident maps one HPD:Help Desk entry's values (for tests and tools).
-func (p *Poller) MapIncident(values map[string]any) ([]ingest.Event, error) {
-	return p.m.incident(record(values))
 }

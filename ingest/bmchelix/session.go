@@ -30,8 +30,9 @@ type API struct {
 	password string
 	name     string // where the password comes from, for errors
 
-	mu    sync.Mutex
-	token string
+	loginMu sync.Mutex // one login at a time
+	mu      sync.Mutex // guards token
+	token   string
 }
 
 // NewAPIClient returns a session for the server at o.BaseURL
@@ -122,12 +123,12 @@ func orDefault(s, def string) string {
 // login gets a new token, replacing stale (the token refused, "" for
 // none): of concurrent requests refused together, only one logs in.
 func (s *API) login(ctx context.Context, stale string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.token != stale {
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
+	if s.current() != stale {
 		return nil
 	}
-	s.token = ""
+	s.setToken("")
 	form := url.Values{"username": {s.user}, "password": {s.password}}
 	r, err := s.c.Do(ctx, http.MethodPost, loginPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	var se *poll.StatusError
@@ -141,8 +142,14 @@ func (s *API) login(ctx context.Context, stale string) error {
 	if tok == "" || len(tok) > 16<<10 || strings.ContainsAny(tok, " \r\n\t{[<") {
 		return fmt.Errorf("%s: POST %s: the answer is not a token (is the base URL the REST API's, https://<tenant>-restapi.onbmc.com?)", Source, loginPath)
 	}
-	s.token = tok
+	s.setToken(tok)
 	return nil
+}
+
+func (s *API) setToken(tok string) {
+	s.mu.Lock()
+	s.token = tok
+	s.mu.Unlock()
 }
 
 // Get requests ref with the session, logging in first and once more
@@ -179,7 +186,5 @@ func (s *API) Logout(ctx context.Context) {
 		return
 	}
 	_, _ = s.c.Do(ctx, http.MethodPost, logoutPath, nil, []byte{}, "")
-	s.mu.Lock()
-	s.token = ""
-	s.mu.Unlock()
+	s.setToken("")
 }

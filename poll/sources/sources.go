@@ -17,6 +17,7 @@ import (
 
 	"github.com/throughline/throughline/ingest/azuredevops"
 	"github.com/throughline/throughline/ingest/bitbucket"
+	"github.com/throughline/throughline/ingest/bmchelix"
 	"github.com/throughline/throughline/ingest/github"
 	"github.com/throughline/throughline/ingest/gitlab"
 	"github.com/throughline/throughline/ingest/jira"
@@ -172,6 +173,25 @@ func Build(j poll.Job, o Options) (poll.Importer, error) {
 		}
 		io.Client, io.Project = c, j.Project
 		imp, err := jira.NewPoller(io)
+		return checked(optKey, imp, err)
+	case poll.ToolHelix:
+		var io bmchelix.ImportOptions
+		if err := decodeOptions(j, optKey, &io); err != nil {
+			return nil, err
+		}
+		if j.Instance == "" {
+			return nil, fmt.Errorf("%s.instance: required (the REST API's URL, https://<tenant>-restapi.onbmc.com)", key)
+		}
+		if j.Credentials.Username == "" || j.Credentials.Password == "" {
+			return nil, fmt.Errorf("%s.credentials.password: required with username (a Helix user allowed to use the REST API)", key)
+		}
+		co.BaseURL = j.Instance
+		c, err := bmchelix.NewAPIClient(co)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		io.Client = c
+		imp, err := bmchelix.NewPoller(io)
 		return checked(optKey, imp, err)
 	case poll.ToolGeneric:
 		var io mapping.PollOptions

@@ -33,6 +33,7 @@ jobs:
   - {name: az, tool: azure-devops, schedule: "@hourly", repo: acme/Retail/shop, credentials: {token: t}, options: {pipeline_services: {shop-release: shop}}}
   - {name: sn, tool: servicenow, schedule: "@hourly", instance: "https://acme.service-now.com", credentials: {client_id: c, client_secret: s}, options: {time_zone: Europe/Berlin, tables: [incident]}}
   - {name: ji, tool: jira, schedule: "@hourly", instance: "https://acme.atlassian.net", project: SHOP, credentials: {username: me@acme.example, token: t}}
+  - {name: hx, tool: bmchelix, schedule: "@hourly", instance: "https://acme-restapi.onbmc.com", credentials: {username: svc, password: p}, options: {ci_services: {Payments API: payments}, fields: {approved: Approved Date}}}
 `
 
 func TestBuildEveryTool(t *testing.T) {
@@ -73,6 +74,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"jira api", `{name: x, tool: jira, schedule: "@hourly", instance: "https://a.atlassian.net", credentials: {token: t}, options: {api: server}}`, "polling.jobs[0].options.api"},
 		{"generic no since", `{name: x, tool: generic, schedule: "@hourly", instance: "https://h.example", options: {path: /x, query: {a: b}, mapping: {type: incident.opened, fields: {subject: a, time: b}}}}`, "polling.jobs[0].options.query"},
 		{"schedule", `{name: x, tool: github, schedule: "sometimes", repo: a/b}`, "polling.jobs[0].schedule"},
+		{"helix field role", `{name: x, tool: bmchelix, schedule: "@hourly", instance: "https://a-restapi.onbmc.com", credentials: {username: u, password: p}, options: {fields: {owner: Owner}}}`, "polling.jobs[0].options.fields.owner"},
+		{"helix password", `{name: x, tool: bmchelix, schedule: "@hourly", instance: "https://a-restapi.onbmc.com", credentials: {username: u}}`, "polling.jobs[0].credentials.password"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := sources.Validate(config(t, "jobs:\n  - "+tc.job), sources.Options{})
