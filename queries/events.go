@@ -3,6 +3,8 @@ package queries
 import (
 	"context"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // EventRow is one row of the events table: the generic event flattened
@@ -51,35 +53,40 @@ func nz(s []string) []string {
 	return s
 }
 
-// InsertEvents writes events and their payloads (payloads first, so an
-// event never points at a missing payload).
+// InsertEvents writes events and their payloads, the two inserts in
+// parallel (on a server each is a round trip and a new part). If either
+// fails the caller retries both: rows are deduplicated by key, so a
+// payload or an event written twice is stored once.
 func (s *Store) InsertEvents(ctx context.Context, events []EventRow, payloads []PayloadRow) error {
+	g, ctx := errgroup.WithContext(ctx)
 	if len(payloads) > 0 {
-		rows := make([][]any, len(payloads))
-		for i, p := range payloads {
-			rows[i] = []any{p.ID, p.Source, p.Received, p.ContentType, payloadEncoding, uint64(len(p.Body)), compressPayload(p.Body)}
-		}
-		if err := s.Insert(ctx, "payloads", payloadColumns, rows); err != nil {
-			return err
-		}
+		g.Go(func() error {
+			rows := make([][]any, len(payloads))
+			for i, p := range payloads {
+				rows[i] = []any{p.ID, p.Source, p.Received, p.ContentType, payloadEncoding, uint64(len(p.Body)), compressPayload(p.Body)}
+			}
+			return s.Insert(ctx, "payloads", payloadColumns, rows)
+		})
 	}
-	if len(events) == 0 {
-		return nil
+	if len(events) > 0 {
+		g.Go(func() error {
+			rows := make([][]any, len(events))
+			for i, e := range events {
+				var auto uint8
+				if e.Automated {
+					auto = 1
+				}
+				rows[i] = []any{
+					e.Source, e.ID, e.Type, e.Time, e.Subject, e.Service, e.Repo, e.Environment, e.Team,
+					e.Product, e.Outcome, e.Kind, e.Priority, nz(e.Commits), auto, e.LinkDeployment,
+					e.LinkIncident, e.LinkChangeRequest, e.LinkWorkItem, e.LinkChange, nz(e.AttrKeys),
+					nz(e.AttrValues), e.PayloadID, e.Received, e.Version,
+				}
+			}
+			return s.Insert(ctx, "events", eventColumns, rows)
+		})
 	}
-	rows := make([][]any, len(events))
-	for i, e := range events {
-		var auto uint8
-		if e.Automated {
-			auto = 1
-		}
-		rows[i] = []any{
-			e.Source, e.ID, e.Type, e.Time, e.Subject, e.Service, e.Repo, e.Environment, e.Team,
-			e.Product, e.Outcome, e.Kind, e.Priority, nz(e.Commits), auto, e.LinkDeployment,
-			e.LinkIncident, e.LinkChangeRequest, e.LinkWorkItem, e.LinkChange, nz(e.AttrKeys),
-			nz(e.AttrValues), e.PayloadID, e.Received, e.Version,
-		}
-	}
-	return s.Insert(ctx, "events", eventColumns, rows)
+	return g.Wait()
 }
 
 // EventFilter selects events for ListEvents; empty fields match anything.
