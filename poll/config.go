@@ -25,6 +25,9 @@ const (
 	ToolJira        = "jira"
 	// ToolHelix polls BMC Helix ITSM (incidents and changes).
 	ToolHelix = "bmchelix"
+	// ToolCherwell polls Cherwell Service Management (incidents and
+	// change requests).
+	ToolCherwell = "cherwell"
 	// ToolGeneric polls any JSON REST endpoint through a declarative
 	// mapping (BMC Helix ITSM, Ivanti Neurons, Cherwell, home-made tools).
 	ToolGeneric = "generic"
@@ -32,7 +35,7 @@ const (
 
 // Tools lists the tool names, in the order of the documentation.
 func Tools() []string {
-	return []string{ToolGitHub, ToolGitLab, ToolBitbucket, ToolAzureDevOps, ToolServiceNow, ToolJira, ToolHelix, ToolGeneric}
+	return []string{ToolGitHub, ToolGitLab, ToolBitbucket, ToolAzureDevOps, ToolServiceNow, ToolJira, ToolHelix, ToolCherwell, ToolGeneric}
 }
 
 // Config is the polling section of the configuration file:

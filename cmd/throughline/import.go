@@ -41,6 +41,9 @@ before webhooks take over, or a catch-up after an outage. Tools:
                      --instance https://<site>.atlassian.net [--project KEY]
   bmchelix      incidents and infrastructure changes (AR System REST API)
                 --instance https://<tenant>-restapi.onbmc.com --username USER
+  cherwell      incidents and change requests (CSM REST API ad-hoc search)
+                --instance https://<host> --client-id KEY --username USER
+                --options cherwell.yaml (incident_busobid, change_busobid)
 
 Events get the ids their webhooks give, so importing what webhooks already
 delivered, or importing twice, stores nothing twice. The position is saved
@@ -72,6 +75,11 @@ Examples:
 
   HELIX_PASSWORD=... throughline import bmchelix \
       --instance https://acme-restapi.onbmc.com --username svc.throughline --since 90d
+
+  CHERWELL_PASSWORD=... throughline import cherwell \
+      --instance https://acme.cherwellondemand.com --client-id 3a1b5c7d-... \
+      --username svc.throughline --options cherwell.yaml --since 90d
+                                 # cherwell.yaml: incident_busobid: 6dd5..., change_busobid: 934e...
 `
 
 // defaultTokenEnv is each tool's usual token variable.
@@ -82,7 +90,7 @@ var defaultTokenEnv = map[string]string{
 
 // importTools are the tools the command imports (the generic poller needs
 // a configuration file: use a polling job).
-var importTools = []string{poll.ToolGitHub, poll.ToolGitLab, poll.ToolBitbucket, poll.ToolAzureDevOps, poll.ToolServiceNow, poll.ToolJira, poll.ToolHelix}
+var importTools = []string{poll.ToolGitHub, poll.ToolGitLab, poll.ToolBitbucket, poll.ToolAzureDevOps, poll.ToolServiceNow, poll.ToolJira, poll.ToolHelix, poll.ToolCherwell}
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
@@ -100,8 +108,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	since := fs.String("since", "90d", "how far back to read: a date (2026-01-01), an RFC 3339 time, or a duration back from now (90d, 720h)")
 	tokenEnv := fs.String("token-env", "", "environment variable holding the token (default per tool: GITHUB_TOKEN, GITLAB_TOKEN, BITBUCKET_TOKEN, AZURE_DEVOPS_PAT, JIRA_API_TOKEN)")
 	username := fs.String("username", "", "user for basic auth: jira e-mail (with the API token), servicenow user, bitbucket user (with an app password)")
-	passwordEnv := fs.String("password-env", "", "environment variable holding the password for --username (default SERVICENOW_PASSWORD for servicenow, HELIX_PASSWORD for bmchelix, BITBUCKET_APP_PASSWORD for bitbucket)")
-	clientID := fs.String("client-id", "", "servicenow: OAuth client id (Application Registry) instead of basic auth")
+	passwordEnv := fs.String("password-env", "", "environment variable holding the password for --username (default SERVICENOW_PASSWORD for servicenow, HELIX_PASSWORD for bmchelix, CHERWELL_PASSWORD for cherwell, BITBUCKET_APP_PASSWORD for bitbucket)")
+	clientID := fs.String("client-id", "", "servicenow: OAuth client id (Application Registry) instead of basic auth; cherwell: the REST API client key (required)")
 	clientSecretEnv := fs.String("client-secret-env", "SERVICENOW_CLIENT_SECRET", "servicenow: environment variable holding the OAuth client secret")
 	baseURL := fs.String("base-url", "", "API root of a self-hosted tool: https://<host>/api/v3 (GitHub Enterprise), https://<host>/api/v4 (GitLab), https://<host>/<collection> (Azure DevOps Server)")
 	checkpointDir := fs.String("checkpoint-dir", "", "directory of the saved positions (default <data>/checkpoints)")
@@ -259,6 +267,21 @@ func importCredentials(j *poll.Job, tokenEnv, username, passwordEnv, clientID, c
 	}
 	var err error
 	switch {
+	case j.Tool == poll.ToolCherwell:
+		if clientID == "" {
+			return "", errors.New("--client-id: required for cherwell (the REST API client key, from CSM Administrator: Security > Edit REST API client settings)")
+		}
+		if username == "" {
+			return "", errors.New("--username: required for cherwell (a Cherwell user allowed to use the REST API)")
+		}
+		if passwordEnv == "" {
+			passwordEnv = "CHERWELL_PASSWORD"
+		}
+		j.Credentials.ClientID, j.Credentials.Username = clientID, username
+		if j.Credentials.Password, err = env("--password-env", passwordEnv, true); err != nil {
+			return "", err
+		}
+		return "$" + passwordEnv + " (--password-env)", nil
 	case j.Tool == poll.ToolServiceNow && clientID != "":
 		j.Credentials.ClientID = clientID
 		if j.Credentials.ClientSecret, err = env("--client-secret-env", clientSecretEnv, true); err != nil {
@@ -312,6 +335,7 @@ func flagError(err error, optionsFile string) error {
 		"import.base_url": "--base-url", "import.since": "--since", "import.credentials.token_url": "--instance",
 		"import.credentials.token": "--token-env", "import.credentials.password": "--password-env",
 		"import.credentials.client_secret": "--client-secret-env",
+		"import.credentials.client_id":     "--client-id",
 		"import.options":                   "--options " + optionsFile,
 	} {
 		if strings.HasPrefix(msg, key) {

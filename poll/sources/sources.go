@@ -18,6 +18,7 @@ import (
 	"github.com/throughline/throughline/ingest/azuredevops"
 	"github.com/throughline/throughline/ingest/bitbucket"
 	"github.com/throughline/throughline/ingest/bmchelix"
+	"github.com/throughline/throughline/ingest/cherwell"
 	"github.com/throughline/throughline/ingest/github"
 	"github.com/throughline/throughline/ingest/gitlab"
 	"github.com/throughline/throughline/ingest/jira"
@@ -192,6 +193,28 @@ func Build(j poll.Job, o Options) (poll.Importer, error) {
 		}
 		io.Client = c
 		imp, err := bmchelix.NewPoller(io)
+		return checked(optKey, imp, err)
+	case poll.ToolCherwell:
+		var io cherwell.ImportOptions
+		if err := decodeOptions(j, optKey, &io); err != nil {
+			return nil, err
+		}
+		if j.Instance == "" {
+			return nil, fmt.Errorf("%s.instance: required (the server's root, https://<host>; the API is under /CherwellAPI)", key)
+		}
+		if j.Credentials.ClientID == "" {
+			return nil, fmt.Errorf("%s.credentials.client_id: required (the REST API client key, from CSM Administrator: Security > Edit REST API client settings)", key)
+		}
+		if j.Credentials.Username == "" || j.Credentials.Password == "" {
+			return nil, fmt.Errorf("%s.credentials.password: required with username (a Cherwell user allowed to use the REST API)", key)
+		}
+		co.BaseURL = j.Instance
+		c, err := cherwell.NewAPIClient(co)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		io.Client = c
+		imp, err := cherwell.NewPoller(io)
 		return checked(optKey, imp, err)
 	case poll.ToolGeneric:
 		var io mapping.PollOptions

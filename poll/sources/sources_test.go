@@ -34,6 +34,7 @@ jobs:
   - {name: sn, tool: servicenow, schedule: "@hourly", instance: "https://acme.service-now.com", credentials: {client_id: c, client_secret: s}, options: {time_zone: Europe/Berlin, tables: [incident]}}
   - {name: ji, tool: jira, schedule: "@hourly", instance: "https://acme.atlassian.net", project: SHOP, credentials: {username: me@acme.example, token: t}}
   - {name: hx, tool: bmchelix, schedule: "@hourly", instance: "https://acme-restapi.onbmc.com", credentials: {username: svc, password: p}, options: {ci_services: {Payments API: payments}, fields: {approved: Approved Date}}}
+  - {name: cw, tool: cherwell, schedule: "@hourly", instance: "https://acme.cherwellondemand.com", credentials: {client_id: k, username: svc, password: p}, options: {incident_busobid: 6dd53665c0c24cab86870a21cf6434ae, change_busobid: 934ec7f5f5b1d3c4a1e14e6b8c8b1d2a, services: {Payments API: payments}, fields: {approved: CABApprovalDateTime}}}
 `
 
 func TestBuildEveryTool(t *testing.T) {
@@ -76,6 +77,11 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"schedule", `{name: x, tool: github, schedule: "sometimes", repo: a/b}`, "polling.jobs[0].schedule"},
 		{"helix field role", `{name: x, tool: bmchelix, schedule: "@hourly", instance: "https://a-restapi.onbmc.com", credentials: {username: u, password: p}, options: {fields: {owner: Owner}}}`, "polling.jobs[0].options.fields.owner"},
 		{"helix password", `{name: x, tool: bmchelix, schedule: "@hourly", instance: "https://a-restapi.onbmc.com", credentials: {username: u}}`, "polling.jobs[0].credentials.password"},
+		{"cherwell busobid", `{name: x, tool: cherwell, schedule: "@hourly", instance: "https://a.example", credentials: {client_id: k, username: u, password: p}, options: {change_busobid: 934ec7f5f5b1d3c4a1e14e6b8c8b1d2a}}`, "polling.jobs[0].options.incident_busobid"},
+		{"cherwell field role", `{name: x, tool: cherwell, schedule: "@hourly", instance: "https://a.example", credentials: {client_id: k, username: u, password: p}, options: {incident_busobid: 6dd53665c0c24cab86870a21cf6434ae, streams: [incidents], fields: {owner: Owner}}}`, "polling.jobs[0].options.fields.owner"},
+		{"cherwell client id", `{name: x, tool: cherwell, schedule: "@hourly", instance: "https://a.example", credentials: {username: u, password: p}}`, "polling.jobs[0].credentials.client_id"},
+		{"cherwell password", `{name: x, tool: cherwell, schedule: "@hourly", instance: "https://a.example", credentials: {client_id: k, username: u}}`, "polling.jobs[0].credentials.password"},
+		{"cherwell instance", `{name: x, tool: cherwell, schedule: "@hourly", credentials: {client_id: k, username: u, password: p}}`, "polling.jobs[0].instance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := sources.Validate(config(t, "jobs:\n  - "+tc.job), sources.Options{})
