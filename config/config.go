@@ -122,33 +122,19 @@ func Parse(r io.Reader) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Expand ${NAME} in values only (never in comments or keys): parse,
-	// expand the scalars, and encode again for the strict decode below.
-	var root yaml.Node
-	if err := yaml.Unmarshal(raw, &root); err != nil {
-		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
+	// Expand ${NAME} everywhere but in comments, so flow style works
+	// (api_tokens: [${TOKEN}]) and a commented-out reference needs no
+	// variable. Quote values whose secrets may hold YAML syntax.
 	var missing []string
-	expandScalars(&root, func(v string) string {
-		return envRE.ReplaceAllStringFunc(v, func(m string) string {
-			name := envRE.FindStringSubmatch(m)[1]
-			val, ok := os.LookupEnv(name)
-			if !ok {
-				missing = append(missing, name)
-			}
-			return val
-		})
+	expanded := expandEnv(raw, func(name string) string {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
 	})
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("environment variable %s is referenced but not set", strings.Join(missing, ", "))
-	}
-	expanded := raw
-	if root.Kind != 0 {
-		b, err := yaml.Marshal(&root)
-		if err != nil {
-			return nil, err
-		}
-		expanded = b
 	}
 	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
@@ -250,24 +236,35 @@ func (c *Config) PollSources() sources.Options {
 	return o
 }
 
-// expandScalars rewrites every scalar value under n (mapping keys aside).
-func expandScalars(n *yaml.Node, f func(string) string) {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if strings.Contains(n.Value, "${") {
-			n.Value = f(n.Value)
-			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
-				// Unquoted: the value's own type (a number stays a number).
-				n.Tag = ""
+// expandEnv replaces ${NAME} outside comments. A comment starts at a #
+// at the start of a line or after a blank, outside quotes.
+func expandEnv(raw []byte, lookup func(string) string) []byte {
+	lines := strings.SplitAfter(string(raw), "\n")
+	var b strings.Builder
+	for _, line := range lines {
+		cut := commentStart(line)
+		b.WriteString(envRE.ReplaceAllStringFunc(line[:cut], func(m string) string {
+			return lookup(envRE.FindStringSubmatch(m)[1])
+		}))
+		b.WriteString(line[cut:])
+	}
+	return []byte(b.String())
+}
+
+func commentStart(line string) int {
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
 			}
-		}
-	case yaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			expandScalars(n.Content[i], f)
-		}
-	default:
-		for _, c := range n.Content {
-			expandScalars(c, f)
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			return i
 		}
 	}
+	return len(line)
 }

@@ -103,12 +103,16 @@ sources:
 
 func TestEnvExpansion(t *testing.T) {
 	t.Setenv("TL_MAX", "2048")
-	t.Setenv("TL_SECRET", "a: #tricky 'secret'")
-	c, err := Parse(strings.NewReader("# ${NOT_SET_IN_A_COMMENT} is fine\nmax_body_bytes: ${TL_MAX}\nsources:\n  github:\n    secret: ${TL_SECRET}\n  gitlab: {secret: \"${TL_SECRET}\"}\n"))
+	t.Setenv("TL_SECRET", "a: #tricky secret")
+	t.Setenv("TL_TOKEN", "0123456789abcdef0123")
+	c, err := Parse(strings.NewReader("# ${NOT_SET_IN_A_COMMENT} is fine\nmax_body_bytes: ${TL_MAX} # nor ${HERE}\napi_tokens: [${TL_TOKEN}]\nsources:\n  github:\n    secret: '${TL_SECRET}'\n  gitlab: {secret: \"${TL_SECRET}\"}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MaxBodyBytes != 2048 || c.Sources.GitHub.Secret != "a: #tricky 'secret'" || c.Sources.GitLab.Secret != c.Sources.GitHub.Secret {
+	if len(c.APITokens) != 1 || c.APITokens[0] != "0123456789abcdef0123" {
+		t.Fatalf("tokens %q", c.APITokens)
+	}
+	if c.MaxBodyBytes != 2048 || c.Sources.GitHub.Secret != "a: #tricky secret" || c.Sources.GitLab.Secret != c.Sources.GitHub.Secret {
 		t.Fatalf("got %d %q %q", c.MaxBodyBytes, c.Sources.GitHub.Secret, c.Sources.GitLab.Secret)
 	}
 }
