@@ -107,7 +107,7 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 			Subject:    c.CommitID,
 			Repo:       repo,
 			Service:    w.service(repo),
-			Attributes: attrs("author", c.Author.Name, "message", firstLine(c.Comment), "ref", ref, "push_id", strconv.FormatInt(r.PushID, 10)),
+			Attributes: attrs("author", c.Author.Name, "message", ingest.FirstLine(c.Comment), "ref", ref, "push_id", strconv.FormatInt(r.PushID, 10)),
 		})
 	}
 	return events, nil
@@ -263,7 +263,7 @@ func (w *Webhook) build(env envelope) ([]ingest.Event, error) {
 	} else {
 		e.Service = w.pipelineService(r.Definition.Name)
 	}
-	if matchAny(w.deploy, r.Definition.Name) {
+	if ingest.MatchAny(w.deploy, r.Definition.Name) {
 		e.Type = ingest.TypeDeploymentFinished
 		e.Environment = w.environment(w.opts.DeployEnvironment)
 	}

@@ -3,8 +3,9 @@ package azuredevops
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/throughline/throughline/ingest"
 )
 
 // Options configure the Azure DevOps service hook receiver. The zero value
@@ -45,29 +46,8 @@ type Options struct {
 
 // Validate reports the first bad option, naming its YAML key.
 func (o Options) Validate() error {
-	if _, err := compilePatterns("deploy_workflows", o.DeployWorkflows); err != nil {
+	if err := o.delivery().Validate("a repository like project/repo"); err != nil {
 		return err
-	}
-	if o.DeployEnvironment != "" && strings.TrimSpace(o.DeployEnvironment) == "" {
-		return errors.New("deploy_environment: must not be blank")
-	}
-	for i, e := range o.ProductionEnvironments {
-		if strings.TrimSpace(e) == "" {
-			return fmt.Errorf("production_environments[%d]: must not be empty", i)
-		}
-	}
-	for i, l := range o.IncidentLabels {
-		if strings.TrimSpace(l) == "" {
-			return fmt.Errorf("incident_labels[%d]: must not be empty", i)
-		}
-	}
-	for repo, svc := range o.RepoServices {
-		if strings.Count(repo, "/") < 1 || strings.TrimSpace(repo) != repo {
-			return fmt.Errorf("repo_services: key %q must be a repository like project/repo", repo)
-		}
-		if strings.TrimSpace(svc) == "" {
-			return fmt.Errorf("repo_services.%s: service must not be empty", repo)
-		}
 	}
 	for name, svc := range o.PipelineServices {
 		if strings.TrimSpace(name) == "" || strings.TrimSpace(svc) == "" {
@@ -80,62 +60,19 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// delivery is the part of o that every delivery webhook shares.
+func (o Options) delivery() ingest.DeliveryOptions {
+	return ingest.DeliveryOptions{
+		DeployWorkflows:        o.DeployWorkflows,
+		DeployEnvironment:      o.DeployEnvironment,
+		ProductionEnvironments: o.ProductionEnvironments,
+		IncidentLabels:         o.IncidentLabels,
+		RepoServices:           o.RepoServices,
+	}
+}
+
 func (o Options) withDefaults() Options {
-	if o.DeployEnvironment == "" {
-		o.DeployEnvironment = "production"
-	}
-	if len(o.ProductionEnvironments) == 0 {
-		o.ProductionEnvironments = []string{"production", "prod"}
-	}
-	if len(o.IncidentLabels) == 0 {
-		o.IncidentLabels = []string{"incident"}
-	}
+	d := o.delivery().WithDefaults()
+	o.DeployEnvironment, o.ProductionEnvironments, o.IncidentLabels = d.DeployEnvironment, d.ProductionEnvironments, d.IncidentLabels
 	return o
-}
-
-// compilePatterns turns globs and /regexps/ into anchored, case-insensitive
-// regular expressions, naming the offending entry in any error.
-func compilePatterns(key string, pats []string) ([]*regexp.Regexp, error) {
-	out := make([]*regexp.Regexp, 0, len(pats))
-	for i, p := range pats {
-		if strings.TrimSpace(p) == "" {
-			return nil, fmt.Errorf("%s[%d]: must not be empty", key, i)
-		}
-		var expr string
-		if len(p) >= 2 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/") {
-			expr = "(?i)" + p[1:len(p)-1]
-		} else {
-			var b strings.Builder
-			b.WriteString("(?i)^")
-			for _, r := range p {
-				switch r {
-				case '*':
-					b.WriteString(".*")
-				case '?':
-					b.WriteString(".")
-				default:
-					b.WriteString(regexp.QuoteMeta(string(r)))
-				}
-			}
-			b.WriteString("$")
-			expr = b.String()
-		}
-		re, err := regexp.Compile(expr)
-		if err != nil {
-			return nil, fmt.Errorf("%s[%d]: %q is not a valid pattern: %v", key, i, p, err)
-		}
-		out = append(out, re)
-	}
-	return out, nil
-}
-
-func matchAny(res []*regexp.Regexp, names ...string) bool {
-	for _, re := range res {
-		for _, n := range names {
-			if n != "" && re.MatchString(n) {
-				return true
-			}
-		}
-	}
-	return false
 }

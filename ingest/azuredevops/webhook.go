@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/throughline/throughline/ingest"
 )
@@ -32,7 +30,7 @@ func New(o Options) (*Webhook, error) {
 		return nil, fmt.Errorf("azuredevops webhook: %w", err)
 	}
 	o = o.withDefaults()
-	deploy, err := compilePatterns("deploy_workflows", o.DeployWorkflows)
+	deploy, err := ingest.CompilePatterns("deploy_workflows", o.DeployWorkflows)
 	if err != nil {
 		return nil, fmt.Errorf("azuredevops webhook: %w", err)
 	}
@@ -85,7 +83,7 @@ type envelope struct {
 // Parse maps one delivery to events by the payload's eventType.
 func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	if !json.Valid(body) {
-		return nil, fmt.Errorf("%w: body is not JSON: %s", ingest.ErrPayload, syntaxErr(body))
+		return nil, fmt.Errorf("%w: body is not JSON: %s", ingest.ErrPayload, ingest.JSONSyntaxError(body))
 	}
 	var env envelope
 	if err := decode("payload", body, &env); err != nil {
@@ -111,57 +109,7 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(env.EventType, events)
-}
-
-func syntaxErr(body []byte) string {
-	var v any
-	err := json.Unmarshal(body, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	}
-	if err == nil {
-		return "invalid JSON"
-	}
-	return err.Error()
-}
-
-// decode unmarshals body into v, naming the event and the field whose JSON
-// type is wrong.
-func decode(name string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ingest.ErrPayload, name, te.Field, te.Type, te.Value)
-		}
-		return fmt.Errorf("%w: %s: %v", ingest.ErrPayload, name, err)
-	}
-	return nil
-}
-
-// finish normalises and validates every event; a payload that yields an
-// invalid event is the sender's problem, reported with the field.
-func finish(name string, events []ingest.Event) ([]ingest.Event, error) {
-	for i := range events {
-		events[i].Source = Source
-		events[i].Normalize()
-		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%w: %s: event %s: %v", ingest.ErrPayload, name, events[i].ID, err)
-		}
-	}
-	return events, nil
-}
-
-// service maps "project/repo" through RepoServices, defaulting to repo.
-func (w *Webhook) service(repo string) string {
-	if s, ok := w.opts.RepoServices[repo]; ok {
-		return s
-	}
-	if i := strings.LastIndexByte(repo, '/'); i >= 0 {
-		return repo[i+1:]
-	}
-	return repo
+	return ingest.Finish(Source, env.EventType, events)
 }
 
 // pipelineService maps a pipeline name through PipelineServices,
@@ -173,45 +121,19 @@ func (w *Webhook) pipelineService(name string) string {
 	return name
 }
 
+// service maps "project/repo" through RepoServices, defaulting to repo.
+func (w *Webhook) service(repo string) string {
+	return ingest.ServiceOf(repo, w.opts.RepoServices)
+}
+
 // environment writes production environments with their configured
 // spelling and leaves others as Azure DevOps sent them.
 func (w *Webhook) environment(env string) string {
-	env = strings.TrimSpace(env)
-	for _, p := range w.opts.ProductionEnvironments {
-		if strings.EqualFold(env, p) {
-			return p
-		}
-	}
-	return env
+	return ingest.CanonicalEnvironment(env, w.opts.ProductionEnvironments)
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(s)
-}
-
-// commits lists the non-empty, distinct ids in order.
-func commits(ids ...string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, id := range ids {
-		id = strings.ToLower(strings.TrimSpace(id))
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
-}
-
-// attrs builds an attribute map without empty values.
-func attrs(kv ...string) map[string]string {
-	m := make(map[string]string, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			m[kv[i]] = kv[i+1]
-		}
-	}
-	return m
-}
+// decode, commits and attrs are the shared ingest helpers under the names
+// this package's parsers use.
+func decode(name string, body []byte, v any) error { return ingest.DecodeJSON(name, body, v) }
+func commits(ids ...string) []string               { return ingest.CommitIDs(ids...) }
+func attrs(kv ...string) map[string]string         { return ingest.Attrs(kv...) }

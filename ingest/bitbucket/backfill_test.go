@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -290,29 +289,15 @@ func TestImportEndToEnd(t *testing.T) {
 	for _, eng := range chtest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			f := newFixture(t)
-			im := f.importer(t, nil)
-			sink := polltest.StoreSink(eng.Store)
-			for _, job := range []string{"a", "b"} {
-				if err := im.Import(context.Background(), f.request(), sink, poll.NewMemoryCheckpoint(job)); err != nil {
-					t.Fatal(err)
-				}
-				if n := polltest.CountEvents(t, eng.Store); n != len(wantIDs()) {
-					t.Fatalf("import %s: %d events stored, want %d", job, n, len(wantIDs()))
-				}
-			}
-			m := polltest.Measures(t, eng.Store, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 8, 0, 0, 0, 0, time.UTC))
-			for name, want := range map[string]float64{
+			polltest.ImportTwice(t, eng.Store, f.importer(t, nil), f.request(), len(wantIDs()))
+			polltest.CheckMeasures(t, eng.Store, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 8, 0, 0, 0, 0, time.UTC), map[string]float64{
 				"deployments":                     2,
 				"deployment_frequency_per_day":    2.0 / 7,
 				"change_failure_rate":             0,
 				"change_lead_time_samples":        5,
 				"change_lead_time_median_seconds": 18000,
 				"change_lead_time_p90_seconds":    68880,
-			} {
-				if got := polltest.Value(t, m, name); math.Abs(got-want) > 1e-9 {
-					t.Errorf("%s = %v, want %v", name, got, want)
-				}
-			}
+			})
 		})
 	}
 }
@@ -320,15 +305,7 @@ func TestImportEndToEnd(t *testing.T) {
 // FuzzImportPages runs the importer on arbitrary API answers: no panic,
 // and every event it yields is valid.
 func FuzzImportPages(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(backfillDir, "*.json"))
-	for _, file := range files {
-		if strings.HasSuffix(file, "routes.json") {
-			continue
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range polltest.PageSeeds(f, backfillDir) {
 		for s := range Streams() {
 			f.Add(uint8(s), b)
 		}
@@ -348,10 +325,6 @@ func FuzzImportPages(f *testing.F) {
 		}
 		var got polltest.Collector
 		_ = im.Import(context.Background(), poll.Request{Since: backfillSince}, got.Sink, poll.NewMemoryCheckpoint("f"))
-		for _, e := range got.Events() {
-			if err := e.Validate(); err != nil {
-				t.Fatalf("invalid event %+v: %v", e, err)
-			}
-		}
+		got.CheckValid(t)
 	})
 }

@@ -105,7 +105,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 				Subject:    c.Hash,
 				Repo:       p.Repo.FullName,
 				Service:    w.service(p.Repo.FullName),
-				Attributes: attrs("author", author, "message", firstLine(c.Message), "ref", ref, "truncated", strconv.FormatBool(ch.Truncated)),
+				Attributes: attrs("author", author, "message", ingest.FirstLine(c.Message), "ref", ref, "truncated", strconv.FormatBool(ch.Truncated)),
 			})
 		}
 	}
@@ -247,7 +247,7 @@ func (w *Webhook) commitStatus(body []byte) ([]ingest.Event, error) {
 			"url", p.Status.URL,
 		),
 	}
-	if matchAny(w.deploy, p.Status.Name, p.Status.Key) {
+	if ingest.MatchAny(w.deploy, p.Status.Name, p.Status.Key) {
 		e.Type = ingest.TypeDeploymentFinished
 		e.Environment = w.environment(w.opts.DeployEnvironment)
 	}

@@ -1,12 +1,7 @@
 package bitbucket
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -35,7 +30,7 @@ func New(o Options) (*Webhook, error) {
 		return nil, fmt.Errorf("bitbucket webhook: %w", err)
 	}
 	o = o.withDefaults()
-	deploy, err := compilePatterns("deploy_workflows", o.DeployWorkflows)
+	deploy, err := ingest.CompilePatterns("deploy_workflows", o.DeployWorkflows)
 	if err != nil {
 		return nil, fmt.Errorf("bitbucket webhook: %w", err)
 	}
@@ -55,23 +50,7 @@ func (w *Webhook) Verify(h http.Header, body []byte) error {
 		return nil
 	}
 	sig := h.Get("X-Hub-Signature")
-	if sig == "" {
-		return fmt.Errorf("%w: X-Hub-Signature header is missing", ingest.ErrUnauthorized)
-	}
-	hexSig, ok := strings.CutPrefix(sig, "sha256=")
-	if !ok {
-		return fmt.Errorf("%w: X-Hub-Signature must start with sha256=", ingest.ErrUnauthorized)
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return fmt.Errorf("%w: X-Hub-Signature is not hex", ingest.ErrUnauthorized)
-	}
-	mac := hmac.New(sha256.New, []byte(w.opts.Secret))
-	mac.Write(body)
-	if subtle.ConstantTimeCompare(got, mac.Sum(nil)) != 1 {
-		return fmt.Errorf("%w: X-Hub-Signature does not match the body", ingest.ErrUnauthorized)
-	}
-	return nil
+	return ingest.CheckSHA256Signature("X-Hub-Signature", sig, w.opts.Secret, body)
 }
 
 // Parse maps one delivery to events; the event is named by X-Event-Key.
@@ -81,7 +60,7 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 		return nil, fmt.Errorf("%w: X-Event-Key header is missing", ingest.ErrPayload)
 	}
 	if !json.Valid(body) {
-		return nil, fmt.Errorf("%w: %s body is not JSON: %s", ingest.ErrPayload, key, syntaxErr(body))
+		return nil, fmt.Errorf("%w: %s body is not JSON: %s", ingest.ErrPayload, key, ingest.JSONSyntaxError(body))
 	}
 	var events []ingest.Event
 	var err error
@@ -100,97 +79,23 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(key, events)
+	return ingest.Finish(Source, key, events)
 }
 
-func syntaxErr(body []byte) string {
-	var v any
-	err := json.Unmarshal(body, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	}
-	if err == nil {
-		return "invalid JSON"
-	}
-	return err.Error()
-}
-
-// decode unmarshals body into v, naming the event and the field whose JSON
-// type is wrong.
-func decode(name string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ingest.ErrPayload, name, te.Field, te.Type, te.Value)
-		}
-		return fmt.Errorf("%w: %s: %v", ingest.ErrPayload, name, err)
-	}
-	return nil
-}
-
-// finish normalises and validates every event; a payload that yields an
-// invalid event is the sender's problem, reported with the field.
-func finish(name string, events []ingest.Event) ([]ingest.Event, error) {
-	for i := range events {
-		events[i].Source = Source
-		events[i].Normalize()
-		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%w: %s: event %s: %v", ingest.ErrPayload, name, events[i].ID, err)
-		}
-	}
-	return events, nil
-}
-
+// service maps a repository through RepoServices, defaulting to its last
+// path segment.
 func (w *Webhook) service(repoFullName string) string {
-	if s, ok := w.opts.RepoServices[repoFullName]; ok {
-		return s
-	}
-	if i := strings.LastIndexByte(repoFullName, '/'); i >= 0 {
-		return repoFullName[i+1:]
-	}
-	return repoFullName
+	return ingest.ServiceOf(repoFullName, w.opts.RepoServices)
 }
 
 // environment writes production environments with their configured
 // spelling and leaves others as GitHub sent them.
 func (w *Webhook) environment(env string) string {
-	env = strings.TrimSpace(env)
-	for _, p := range w.opts.ProductionEnvironments {
-		if strings.EqualFold(env, p) {
-			return p
-		}
-	}
-	return env
+	return ingest.CanonicalEnvironment(env, w.opts.ProductionEnvironments)
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(s)
-}
-
-// commits lists the non-empty, distinct ids in order.
-func commits(ids ...string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, id := range ids {
-		id = strings.ToLower(strings.TrimSpace(id))
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
-}
-
-// attrs builds an attribute map without empty values.
-func attrs(kv ...string) map[string]string {
-	m := make(map[string]string, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			m[kv[i]] = kv[i+1]
-		}
-	}
-	return m
-}
+// decode, commits and attrs are the shared ingest helpers under the names
+// this package's parsers use.
+func decode(name string, body []byte, v any) error { return ingest.DecodeJSON(name, body, v) }
+func commits(ids ...string) []string               { return ingest.CommitIDs(ids...) }
+func attrs(kv ...string) map[string]string         { return ingest.Attrs(kv...) }

@@ -1,12 +1,9 @@
 package github
 
 import (
-	"context"
-	"math"
 	"testing"
 	"time"
 
-	"github.com/throughline/throughline/poll"
 	"github.com/throughline/throughline/poll/polltest"
 	"github.com/throughline/throughline/queries/chtest"
 )
@@ -42,34 +39,15 @@ func TestImportEndToEnd(t *testing.T) {
 	for _, eng := range chtest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			f := newFixture(t)
-			im := f.importer(t, nil)
-			sink := polltest.StoreSink(eng.Store)
-			if err := im.Import(context.Background(), f.request(), sink, poll.NewMemoryCheckpoint("a")); err != nil {
-				t.Fatal(err)
-			}
-			if n := polltest.CountEvents(t, eng.Store); n != len(wantIDs) {
-				t.Fatalf("%d events stored, want %d", n, len(wantIDs))
-			}
-			// A second, full import from scratch adds nothing.
-			if err := im.Import(context.Background(), f.request(), sink, poll.NewMemoryCheckpoint("b")); err != nil {
-				t.Fatal(err)
-			}
-			if n := polltest.CountEvents(t, eng.Store); n != len(wantIDs) {
-				t.Fatalf("%d events after re-importing, want %d", n, len(wantIDs))
-			}
-			m := polltest.Measures(t, eng.Store, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 8, 0, 0, 0, 0, time.UTC))
-			for name, want := range map[string]float64{
+			polltest.ImportTwice(t, eng.Store, f.importer(t, nil), f.request(), len(wantIDs))
+			polltest.CheckMeasures(t, eng.Store, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 8, 0, 0, 0, 0, time.UTC), map[string]float64{
 				"deployments":                     2,
 				"deployment_frequency_per_day":    2.0 / 7,
 				"change_lead_time_samples":        5,
 				"change_lead_time_median_seconds": 75600,
 				"change_lead_time_p90_seconds":    92880,
 				"change_failure_rate":             0,
-			} {
-				if got := polltest.Value(t, m, name); math.Abs(got-want) > 1e-9 {
-					t.Errorf("%s = %v, want %v", name, got, want)
-				}
-			}
+			})
 		})
 	}
 }

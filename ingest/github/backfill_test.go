@@ -384,10 +384,6 @@ func FuzzImportPages(f *testing.F) {
 		}
 		var got polltest.Collector
 		_ = im.Import(context.Background(), poll.Request{Since: backfillSince}, got.Sink, poll.NewMemoryCheckpoint("f"))
-		for _, e := range got.Events() {
-			if err := e.Validate(); err != nil {
-				t.Fatalf("invalid event %+v: %v", e, err)
-			}
-		}
+		got.CheckValid(t)
 	})
 }

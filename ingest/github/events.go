@@ -89,7 +89,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 			Subject:    c.ID,
 			Repo:       p.Repo.FullName,
 			Service:    w.service(p.Repo.FullName),
-			Attributes: attrs("author", author, "message", firstLine(c.Message), "ref", p.Ref),
+			Attributes: attrs("author", author, "message", ingest.FirstLine(c.Message), "ref", p.Ref),
 			Links:      w.workItemLink(c.Message),
 		})
 	}
@@ -300,7 +300,7 @@ func (w *Webhook) workflowRun(body []byte) ([]ingest.Event, error) {
 			"head_branch", p.Run.HeadBranch,
 		),
 	}
-	if matchAny(w.deploy, name, path) {
+	if ingest.MatchAny(w.deploy, name, path) {
 		e.Type = ingest.TypeDeploymentFinished
 		e.Environment = w.environment(w.opts.DeployEnvironment)
 	}

@@ -59,7 +59,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 		}
 		msg := c.Title
 		if msg == "" {
-			msg = firstLine(c.Message)
+			msg = ingest.FirstLine(c.Message)
 		}
 		events = append(events, ingest.Event{
 			ID:         "push:" + strings.ToLower(c.ID),
@@ -203,7 +203,7 @@ func (w *Webhook) pipeline(body []byte) ([]ingest.Event, error) {
 			"status", p.Pipeline.Status,
 		),
 	}
-	if matchAny(w.deploy, p.Pipeline.Name, p.Pipeline.Ref) {
+	if ingest.MatchAny(w.deploy, p.Pipeline.Name, p.Pipeline.Ref) {
 		e.Type = ingest.TypeDeploymentFinished
 		e.Environment = w.environment(w.opts.DeployEnvironment)
 	}

@@ -1,14 +1,10 @@
 package gitlab
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/throughline/throughline/ingest"
 )
@@ -33,7 +29,7 @@ func New(o Options) (*Webhook, error) {
 		return nil, fmt.Errorf("gitlab webhook: %w", err)
 	}
 	o = o.withDefaults()
-	deploy, err := compilePatterns("deploy_workflows", o.DeployWorkflows)
+	deploy, err := ingest.CompilePatterns("deploy_workflows", o.DeployWorkflows)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab webhook: %w", err)
 	}
@@ -57,9 +53,7 @@ func (w *Webhook) Verify(h http.Header, body []byte) error {
 	if tok == "" {
 		return fmt.Errorf("%w: X-Gitlab-Token header is missing", ingest.ErrUnauthorized)
 	}
-	// Hashing first makes the comparison constant-time in the length too.
-	got, want := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(w.opts.Secret))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+	if !ingest.EqualSecret(tok, w.opts.Secret) {
 		return fmt.Errorf("%w: X-Gitlab-Token does not match", ingest.ErrUnauthorized)
 	}
 	return nil
@@ -76,7 +70,7 @@ var headerKinds = map[string]string{
 // X-Gitlab-Event is used only when the payload has none.
 func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	if !json.Valid(body) {
-		return nil, fmt.Errorf("%w: body is not JSON: %s", ingest.ErrPayload, syntaxErr(body))
+		return nil, fmt.Errorf("%w: body is not JSON: %s", ingest.ErrPayload, ingest.JSONSyntaxError(body))
 	}
 	var env struct {
 		ObjectKind string `json:"object_kind"`
@@ -112,108 +106,29 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(kind, events)
+	return ingest.Finish(Source, kind, events)
 }
 
-func syntaxErr(body []byte) string {
-	var v any
-	err := json.Unmarshal(body, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	}
-	if err == nil {
-		return "invalid JSON"
-	}
-	return err.Error()
-}
+func (w *Webhook) incidentEnvironment() string { return w.opts.ProductionEnvironments[0] }
 
-// decode unmarshals body into v, naming the event and the field whose JSON
-// type is wrong.
-func decode(name string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ingest.ErrPayload, name, te.Field, te.Type, te.Value)
-		}
-		return fmt.Errorf("%w: %s: %v", ingest.ErrPayload, name, err)
-	}
-	return nil
-}
-
-// finish normalises and validates every event; a payload that yields an
-// invalid event is the sender's problem, reported with the field.
-func finish(name string, events []ingest.Event) ([]ingest.Event, error) {
-	for i := range events {
-		events[i].Source = Source
-		events[i].Normalize()
-		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%w: %s: event %s: %v", ingest.ErrPayload, name, events[i].ID, err)
-		}
-	}
-	return events, nil
-}
-
+// service maps a repository through RepoServices, defaulting to its last
+// path segment.
 func (w *Webhook) service(projectPath string) string {
-	if s, ok := w.opts.RepoServices[projectPath]; ok {
-		return s
-	}
-	if i := strings.LastIndexByte(projectPath, '/'); i >= 0 {
-		return projectPath[i+1:]
-	}
-	return projectPath
+	return ingest.ServiceOf(projectPath, w.opts.RepoServices)
 }
 
 // environment writes production environments with their configured
 // spelling and leaves others as GitLab sent them.
 func (w *Webhook) environment(env string) string {
-	env = strings.TrimSpace(env)
-	for _, p := range w.opts.ProductionEnvironments {
-		if strings.EqualFold(env, p) {
-			return p
-		}
-	}
-	return env
+	return ingest.CanonicalEnvironment(env, w.opts.ProductionEnvironments)
 }
-
-func (w *Webhook) incidentEnvironment() string { return w.opts.ProductionEnvironments[0] }
 
 func (w *Webhook) isIncidentLabel(name string) bool {
-	for _, l := range w.opts.IncidentLabels {
-		if strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(l)) {
-			return true
-		}
-	}
-	return false
+	return ingest.HasLabel(name, w.opts.IncidentLabels)
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(s)
-}
-
-// commits lists the non-empty, distinct ids in order.
-func commits(ids ...string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, id := range ids {
-		id = strings.ToLower(strings.TrimSpace(id))
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
-}
-
-// attrs builds an attribute map without empty values.
-func attrs(kv ...string) map[string]string {
-	m := make(map[string]string, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			m[kv[i]] = kv[i+1]
-		}
-	}
-	return m
-}
+// decode, commits and attrs are the shared ingest helpers under the names
+// this package's parsers use.
+func decode(name string, body []byte, v any) error { return ingest.DecodeJSON(name, body, v) }
+func commits(ids ...string) []string               { return ingest.CommitIDs(ids...) }
+func attrs(kv ...string) map[string]string         { return ingest.Attrs(kv...) }

@@ -1,10 +1,7 @@
 package jenkins
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -60,20 +57,7 @@ func (w *Webhook) Verify(h http.Header, body []byte) error {
 	if sig == "" {
 		return fmt.Errorf("%w: send X-Throughline-Token or X-Throughline-Signature: sha256=<hmac>", ingest.ErrUnauthorized)
 	}
-	hexSig, ok := strings.CutPrefix(sig, "sha256=")
-	if !ok {
-		return fmt.Errorf("%w: X-Throughline-Signature must start with sha256=", ingest.ErrUnauthorized)
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return fmt.Errorf("%w: X-Throughline-Signature is not hex", ingest.ErrUnauthorized)
-	}
-	mac := hmac.New(sha256.New, []byte(w.opts.Token))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return fmt.Errorf("%w: X-Throughline-Signature does not match the body", ingest.ErrUnauthorized)
-	}
-	return nil
+	return ingest.CheckSHA256Signature("X-Throughline-Signature", sig, w.opts.Token, body)
 }
 
 // notification is the plugin's JobState, JSON with lower_case_underscores.

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/throughline/throughline/ingest"
+	"github.com/throughline/throughline/ingest/ingesttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -63,74 +64,17 @@ func webhooks(tb testing.TB) map[string]*Webhook {
 	return out
 }
 
-func payloads(tb testing.TB) []string {
-	tb.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	var out []string
-	for _, f := range files {
-		if !strings.HasSuffix(f, ".golden.json") {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func goldenOf(tb testing.TB, evs []ingest.Event, err error) []byte {
-	tb.Helper()
-	var v any = map[string]any{"events": evs}
-	switch {
-	case errors.Is(err, ingest.ErrIgnored):
-		v = map[string]string{"ignored": err.Error()}
-	case err != nil:
-		v = map[string]string{"error": err.Error()}
-	}
-	b, mErr := json.MarshalIndent(v, "", "  ")
-	if mErr != nil {
-		tb.Fatal(mErr)
-	}
-	return append(b, '\n')
-}
-
 // TestGolden parses <mapping>.<case>.json with the mapping of <mapping>.yaml.
 func TestGolden(t *testing.T) {
 	ws := webhooks(t)
-	for _, f := range payloads(t) {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			mapping, _, _ := strings.Cut(name, ".")
-			w, ok := ws[mapping]
-			if !ok {
-				t.Fatalf("no mapping %q for %s", mapping, f)
-			}
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			evs, err := w.Parse(http.Header{}, body)
-			if err != nil && !errors.Is(err, ingest.ErrIgnored) {
-				t.Fatalf("Parse: %v", err)
-			}
-			got := goldenOf(t, evs, err)
-			again, err2 := w.Parse(http.Header{}, body)
-			if !bytes.Equal(got, goldenOf(t, again, err2)) {
-				t.Fatal("a second Parse of the same body gave different events")
-			}
-			gf := strings.TrimSuffix(f, ".json") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(gf, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(gf)
-			if err != nil {
-				t.Fatalf("%v (run go test ./ingest/mapping/ -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from Parse's output:\n%s", gf, got)
-			}
-		})
-	}
+	ingesttest.Golden(t, dir, *update, func(t *testing.T, name string, h http.Header, body []byte) []byte {
+		mapping, _, _ := strings.Cut(name, ".")
+		w, ok := ws[mapping]
+		if !ok {
+			t.Fatalf("no mapping %q for %s", mapping, name)
+		}
+		return ingesttest.Events(w.Parse)(t, name, h, body)
+	})
 }
 
 func TestValidate(t *testing.T) {
@@ -348,7 +292,7 @@ func TestVerify(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	ws := webhooks(f)
-	for _, p := range payloads(f) {
+	for _, p := range ingesttest.Payloads(f, dir) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -363,17 +307,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, n := range names {
 			evs, err := ws[n].Parse(nil, body)
-			if err != nil {
-				if !errors.Is(err, ingest.ErrPayload) && !errors.Is(err, ingest.ErrIgnored) {
-					t.Fatalf("%s: error wraps neither ErrPayload nor ErrIgnored: %v", n, err)
-				}
-				continue
-			}
-			for _, e := range evs {
-				if err := e.Validate(); err != nil {
-					t.Fatalf("%s: invalid event %+v: %v", n, e, err)
-				}
-			}
+			t.Logf("mapping %s", n)
+			ingesttest.CheckParse(t, evs, err)
 		}
 	})
 }

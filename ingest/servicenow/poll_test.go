@@ -269,15 +269,7 @@ func TestPollReimportAddsNothing(t *testing.T) {
 	for _, eng := range chtest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			f := newPollFixture(t)
-			p := f.poller(t, goodAuth, nil)
-			for _, job := range []string{"a", "b"} {
-				if err := p.Import(context.Background(), f.request(), polltest.StoreSink(eng.Store), poll.NewMemoryCheckpoint(job)); err != nil {
-					t.Fatal(err)
-				}
-				if n := polltest.CountEvents(t, eng.Store); n != len(wantPollIDs()) {
-					t.Fatalf("import %s: %d events stored, want %d", job, n, len(wantPollIDs()))
-				}
-			}
+			polltest.ImportTwice(t, eng.Store, f.poller(t, goodAuth, nil), f.request(), len(wantPollIDs()))
 		})
 	}
 }

@@ -1,0 +1,267 @@
+package ingest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// This file holds what the delivery webhooks (ingest/github, gitlab,
+// bitbucket, azuredevops) share: their common options, pattern matching on
+// workflow names, repository and environment mapping, and the final
+// normalise-and-validate step of a parse.
+
+// DeliveryOptions are the options every delivery webhook has, under the same
+// YAML keys. A tool's Options copy them in and out; see their docs there.
+type DeliveryOptions struct {
+	DeployWorkflows        []string
+	DeployEnvironment      string
+	ProductionEnvironments []string
+	IncidentLabels         []string
+	RepoServices           map[string]string
+}
+
+// Validate reports the first bad option, naming its YAML key. repoKey says
+// what a repo_services key must look like ("a repository full name like
+// owner/repo"); a key must hold a slash and no outer spaces.
+func (o DeliveryOptions) Validate(repoKey string) error {
+	if _, err := CompilePatterns("deploy_workflows", o.DeployWorkflows); err != nil {
+		return err
+	}
+	if o.DeployEnvironment != "" && strings.TrimSpace(o.DeployEnvironment) == "" {
+		return errors.New("deploy_environment: must not be blank")
+	}
+	for i, e := range o.ProductionEnvironments {
+		if strings.TrimSpace(e) == "" {
+			return fmt.Errorf("production_environments[%d]: must not be empty", i)
+		}
+	}
+	for i, l := range o.IncidentLabels {
+		if strings.TrimSpace(l) == "" {
+			return fmt.Errorf("incident_labels[%d]: must not be empty", i)
+		}
+	}
+	for repo, svc := range o.RepoServices {
+		if strings.Count(repo, "/") < 1 || strings.TrimSpace(repo) != repo {
+			return fmt.Errorf("repo_services: key %q must be %s", repo, repoKey)
+		}
+		if strings.TrimSpace(svc) == "" {
+			return fmt.Errorf("repo_services.%s: service must not be empty", repo)
+		}
+	}
+	return nil
+}
+
+// WithDefaults fills the unset options: deploy environment "production",
+// production environments ["production", "prod"], incident labels
+// ["incident"].
+func (o DeliveryOptions) WithDefaults() DeliveryOptions {
+	if o.DeployEnvironment == "" {
+		o.DeployEnvironment = "production"
+	}
+	if len(o.ProductionEnvironments) == 0 {
+		o.ProductionEnvironments = []string{"production", "prod"}
+	}
+	if len(o.IncidentLabels) == 0 {
+		o.IncidentLabels = []string{"incident"}
+	}
+	return o
+}
+
+// CompilePatterns turns globs ("deploy*", "?" is one character; anchored)
+// and /regular expressions/ into case-insensitive regular expressions. An
+// error names the offending entry as key[i].
+func CompilePatterns(key string, pats []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(pats))
+	for i, p := range pats {
+		if strings.TrimSpace(p) == "" {
+			return nil, fmt.Errorf("%s[%d]: must not be empty", key, i)
+		}
+		var expr string
+		if len(p) >= 2 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/") {
+			expr = "(?i)" + p[1:len(p)-1]
+		} else {
+			var b strings.Builder
+			b.WriteString("(?i)^")
+			for _, r := range p {
+				switch r {
+				case '*':
+					b.WriteString(".*")
+				case '?':
+					b.WriteString(".")
+				default:
+					b.WriteString(regexp.QuoteMeta(string(r)))
+				}
+			}
+			b.WriteString("$")
+			expr = b.String()
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %q is not a valid pattern: %v", key, i, p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// MatchAny reports whether any non-empty name matches any of res.
+func MatchAny(res []*regexp.Regexp, names ...string) bool {
+	for _, re := range res {
+		for _, n := range names {
+			if n != "" && re.MatchString(n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ServiceOf maps a repository path ("owner/repo", "group/sub/project")
+// through services; an unmapped one is the service named like its last path
+// segment.
+func ServiceOf(repo string, services map[string]string) string {
+	if s, ok := services[repo]; ok {
+		return s
+	}
+	if i := strings.LastIndexByte(repo, '/'); i >= 0 {
+		return repo[i+1:]
+	}
+	return repo
+}
+
+// CanonicalEnvironment writes an environment that matches one of production
+// (case-insensitively) with that spelling, and returns any other trimmed but
+// otherwise as sent.
+func CanonicalEnvironment(env string, production []string) string {
+	env = strings.TrimSpace(env)
+	for _, p := range production {
+		if strings.EqualFold(env, p) {
+			return p
+		}
+	}
+	return env
+}
+
+// HasLabel reports whether name is one of labels, ignoring case and outer
+// spaces.
+func HasLabel(name string, labels []string) bool {
+	for _, l := range labels {
+		if strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Finish sets every event's source, normalises and validates it; a payload
+// that yields an invalid event is the sender's problem, reported as
+// ErrPayload with the payload's name (event type), the event id and the field.
+func Finish(source, name string, events []Event) ([]Event, error) {
+	for i := range events {
+		events[i].Source = source
+		events[i].Normalize()
+		if err := events[i].Validate(); err != nil {
+			return nil, fmt.Errorf("%w: %s: event %s: %v", ErrPayload, name, events[i].ID, err)
+		}
+	}
+	return events, nil
+}
+
+// DecodeJSON unmarshals body into v; an error wraps ErrPayload and names the
+// payload (event type) and any field whose JSON type is wrong.
+func DecodeJSON(name string, body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ErrPayload, name, te.Field, te.Type, te.Value)
+		}
+		return fmt.Errorf("%w: %s: %v", ErrPayload, name, err)
+	}
+	return nil
+}
+
+// JSONSyntaxError describes why body is not JSON, with the byte offset of a
+// syntax error.
+func JSONSyntaxError(body []byte) string {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
+	}
+	if err == nil {
+		return "invalid JSON"
+	}
+	return err.Error()
+}
+
+// FirstLine is the first line of s, trimmed (a commit or PR title).
+func FirstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(s)
+}
+
+// CommitIDs lists the non-empty, distinct ids in order, trimmed and lower
+// case.
+func CommitIDs(ids ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out
+}
+
+// Attrs builds an attribute map from key, value pairs, leaving out empty
+// values.
+func Attrs(kv ...string) map[string]string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			m[kv[i]] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// CheckSHA256Signature checks sig, the value of the request header named
+// header, as "sha256=" and the hex HMAC-SHA256 of body under secret. An error
+// wraps ErrUnauthorized, names the header and never holds the secret.
+func CheckSHA256Signature(header, sig, secret string, body []byte) error {
+	if sig == "" {
+		return fmt.Errorf("%w: %s header is missing", ErrUnauthorized, header)
+	}
+	hexSig, ok := strings.CutPrefix(sig, "sha256=")
+	if !ok {
+		return fmt.Errorf("%w: %s must start with sha256=", ErrUnauthorized, header)
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return fmt.Errorf("%w: %s is not hex", ErrUnauthorized, header)
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return fmt.Errorf("%w: %s does not match the body", ErrUnauthorized, header)
+	}
+	return nil
+}
+
+// EqualSecret compares a sent token with the configured one in constant
+// time; hashing first makes it constant-time in the length too.
+func EqualSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
