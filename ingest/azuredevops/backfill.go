@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -103,13 +102,11 @@ func (o ImportOptions) Validate() error {
 	if parts := strings.Split(o.Repo, "/"); len(parts) != 3 || slices.Contains(parts, "") {
 		return fmt.Errorf("repo: %q must be organization/project/repository", o.Repo)
 	}
-	for i, s := range o.Streams {
-		if !slices.Contains(Streams(), s) {
-			return fmt.Errorf("streams[%d]: %q is not one of %s", i, s, strings.Join(Streams(), ", "))
-		}
+	if err := poll.ValidateStreams("streams", o.Streams, Streams()); err != nil {
+		return err
 	}
-	if o.Top < 0 || o.Top > 1000 {
-		return fmt.Errorf("top: %d is not between 1 and 1000", o.Top)
+	if err := poll.ValidPerPage("top", o.Top, 1000); err != nil {
+		return err
 	}
 	return o.Options.Validate()
 }
@@ -177,21 +174,14 @@ func (im *Importer) Import(ctx context.Context, req poll.Request, sink poll.Sink
 	if repo.Project.Name == "" {
 		repo.Project.Name = im.project
 	}
-	for _, s := range im.o.Streams {
-		var fetch poll.Fetch
-		switch s {
-		case StreamCommits:
-			fetch = im.commits(repo, req)
-		case StreamPullRequests:
-			fetch = im.pullRequests(repo, req)
-		case StreamBuilds:
-			fetch = im.builds(repo, req)
-		case StreamReleaseDeployments:
-			fetch = im.releaseDeployments(req)
-		}
-		if err := poll.RunStream(ctx, req, cp, sink, s, fetch); err != nil {
-			return fmt.Errorf("azure devops %s: %w", im.o.Repo, err)
-		}
+	err := poll.RunStreams(ctx, req, cp, sink, im.o.Streams, map[string]poll.Fetch{
+		StreamCommits:            im.commits(repo, req),
+		StreamPullRequests:       im.pullRequests(repo, req),
+		StreamBuilds:             im.builds(repo, req),
+		StreamReleaseDeployments: im.releaseDeployments(req),
+	})
+	if err != nil {
+		return fmt.Errorf("azure devops %s: %w", im.o.Repo, err)
 	}
 	return nil
 }
@@ -210,11 +200,7 @@ func (im *Importer) parse(eventType string, resource any) ([]ingest.Event, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ingest.ErrPayload, err)
 	}
-	body, err := json.Marshal(map[string]any{"eventType": eventType, "resource": json.RawMessage(res)})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ingest.ErrPayload, err)
-	}
-	return im.w.Parse(http.Header{}, body)
+	return poll.ParsePayload(im.w, nil, map[string]any{"eventType": eventType, "resource": json.RawMessage(res)})
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

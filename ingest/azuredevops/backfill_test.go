@@ -277,15 +277,7 @@ func TestImportMatchesWebhook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got polltest.Collector
-			if err := im.Import(context.Background(), poll.Request{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, got.Sink, poll.NewMemoryCheckpoint("x")); err != nil {
-				t.Fatal(err)
-			}
-			gb, _ := json.Marshal(got.Events())
-			wb, _ := json.Marshal(want)
-			if string(gb) != string(wb) {
-				t.Fatalf("imported\n%s\nwebhook\n%s", gb, wb)
-			}
+			polltest.ImportMatches(t, im, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), want)
 		})
 	}
 }
@@ -346,8 +338,6 @@ func FuzzImportPages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got polltest.Collector
-		_ = im.Import(context.Background(), poll.Request{Since: backfillSince}, got.Sink, poll.NewMemoryCheckpoint("f"))
-		got.CheckValid(t)
+		polltest.FuzzImport(t, im, backfillSince)
 	})
 }

@@ -2,7 +2,6 @@ package bitbucket
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,13 +74,11 @@ func (o ImportOptions) Validate() error {
 	if parts := strings.Split(o.Repo, "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
 		return fmt.Errorf("repo: %q must be workspace/repo", o.Repo)
 	}
-	for i, s := range o.Streams {
-		if !slices.Contains(Streams(), s) {
-			return fmt.Errorf("streams[%d]: %q is not one of %s", i, s, strings.Join(Streams(), ", "))
-		}
+	if err := poll.ValidateStreams("streams", o.Streams, Streams()); err != nil {
+		return err
 	}
-	if o.PageLen < 0 || o.PageLen > 100 {
-		return fmt.Errorf("pagelen: %d is not between 1 and 100", o.PageLen)
+	if err := poll.ValidPerPage("pagelen", o.PageLen, 100); err != nil {
+		return err
 	}
 	return o.Options.Validate()
 }
@@ -140,31 +137,19 @@ func (im *Importer) Import(ctx context.Context, req poll.Request, sink poll.Sink
 	if repo.FullName == "" {
 		repo.FullName = im.o.Repo
 	}
-	for _, s := range im.o.Streams {
-		var fetch poll.Fetch
-		switch s {
-		case StreamCommits:
-			fetch = im.commits(repo, req)
-		case StreamPullRequests:
-			fetch = im.pullRequests(repo, req)
-		case StreamPipelines:
-			fetch = im.pipelines(repo, req)
-		}
-		if err := poll.RunStream(ctx, req, cp, sink, s, fetch); err != nil {
-			return fmt.Errorf("bitbucket %s: %w", repo.FullName, err)
-		}
+	err := poll.RunStreams(ctx, req, cp, sink, im.o.Streams, map[string]poll.Fetch{
+		StreamCommits:      im.commits(repo, req),
+		StreamPullRequests: im.pullRequests(repo, req),
+		StreamPipelines:    im.pipelines(repo, req),
+	})
+	if err != nil {
+		return fmt.Errorf("bitbucket %s: %w", repo.FullName, err)
 	}
 	return nil
 }
 
 func (im *Importer) parse(event string, payload any) ([]ingest.Event, error) {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ingest.ErrPayload, err)
-	}
-	h := http.Header{}
-	h.Set("X-Event-Key", event)
-	return im.w.Parse(h, body)
+	return poll.ParsePayload(im.w, http.Header{"X-Event-Key": {event}}, payload)
 }
 
 // page is Bitbucket's paginated list.

@@ -2,13 +2,11 @@ package github
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,13 +74,11 @@ func (o ImportOptions) Validate() error {
 	if parts := strings.Split(o.Repo, "/"); len(parts) != 2 || parts[0] == "" || parts[1] == "" {
 		return fmt.Errorf("repo: %q must be owner/repo", o.Repo)
 	}
-	for i, s := range o.Streams {
-		if !slices.Contains(Streams(), s) {
-			return fmt.Errorf("streams[%d]: %q is not one of %s", i, s, strings.Join(Streams(), ", "))
-		}
+	if err := poll.ValidateStreams("streams", o.Streams, Streams()); err != nil {
+		return err
 	}
-	if o.PerPage < 0 || o.PerPage > 100 {
-		return fmt.Errorf("per_page: %d is not between 1 and 100", o.PerPage)
+	if err := poll.ValidPerPage("per_page", o.PerPage, 100); err != nil {
+		return err
 	}
 	return o.Options.Validate()
 }
@@ -134,21 +130,14 @@ func (im *Importer) Import(ctx context.Context, req poll.Request, sink poll.Sink
 	if err != nil {
 		return err
 	}
-	for _, s := range im.o.Streams {
-		var fetch poll.Fetch
-		switch s {
-		case StreamCommits:
-			fetch = im.commits(repo, req)
-		case StreamPulls:
-			fetch = im.pulls(repo, req)
-		case StreamDeployments:
-			fetch = im.deployments(repo, req)
-		case StreamWorkflowRuns:
-			fetch = im.workflowRuns(repo, req)
-		}
-		if err := poll.RunStream(ctx, req, cp, sink, s, fetch); err != nil {
-			return fmt.Errorf("github %s: %w", repo.FullName, err)
-		}
+	err = poll.RunStreams(ctx, req, cp, sink, im.o.Streams, map[string]poll.Fetch{
+		StreamCommits:      im.commits(repo, req),
+		StreamPulls:        im.pulls(repo, req),
+		StreamDeployments:  im.deployments(repo, req),
+		StreamWorkflowRuns: im.workflowRuns(repo, req),
+	})
+	if err != nil {
+		return fmt.Errorf("github %s: %w", repo.FullName, err)
 	}
 	return nil
 }
@@ -176,13 +165,7 @@ func (im *Importer) perPage() string { return strconv.Itoa(im.o.PerPage) }
 
 // parse runs the webhook's mapping on a payload built for the event name.
 func (im *Importer) parse(event string, payload any) ([]ingest.Event, error) {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ingest.ErrPayload, err)
-	}
-	h := http.Header{}
-	h.Set("X-GitHub-Event", event)
-	return im.w.Parse(h, body)
+	return poll.ParsePayload(im.w, http.Header{"X-Github-Event": {event}}, payload)
 }
 
 type apiCommit struct {
@@ -392,16 +375,5 @@ func (im *Importer) pulls(repo apiRepo, req poll.Request) poll.Fetch {
 }
 
 func (im *Importer) pullCommits(ctx context.Context, repo string, number int64) ([]apiCommit, error) {
-	next := fmt.Sprintf("/repos/%s/pulls/%d/commits?per_page=100", repo, number)
-	var all []apiCommit
-	for next != "" && len(all) < maxPullCommits {
-		var cs []apiCommit
-		r, err := im.o.Client.GetJSON(ctx, next, nil, &cs)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, cs...)
-		next = r.Next()
-	}
-	return all, nil
+	return poll.GetAll[apiCommit](ctx, im.o.Client, fmt.Sprintf("/repos/%s/pulls/%d/commits?per_page=100", repo, number), maxPullCommits)
 }

@@ -341,17 +341,8 @@ func TestImportMatchesWebhook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got polltest.Collector
 			// Since far back: the payloads are from 2019-2020.
-			req := poll.Request{Since: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)}
-			if err := im.Import(context.Background(), req, got.Sink, poll.NewMemoryCheckpoint("x")); err != nil {
-				t.Fatal(err)
-			}
-			gb, _ := json.MarshalIndent(got.Events(), "", " ")
-			wb, _ := json.MarshalIndent(want, "", " ")
-			if string(gb) != string(wb) {
-				t.Fatalf("imported\n%s\nwebhook\n%s", gb, wb)
-			}
+			polltest.ImportMatches(t, im, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), want)
 		})
 	}
 }
@@ -382,8 +373,6 @@ func FuzzImportPages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got polltest.Collector
-		_ = im.Import(context.Background(), poll.Request{Since: backfillSince}, got.Sink, poll.NewMemoryCheckpoint("f"))
-		got.CheckValid(t)
+		polltest.FuzzImport(t, im, backfillSince)
 	})
 }

@@ -2,13 +2,10 @@ package gitlab
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,13 +70,11 @@ func (o ImportOptions) Validate() error {
 	if strings.Count(o.Repo, "/") < 1 || strings.HasPrefix(o.Repo, "/") || strings.HasSuffix(o.Repo, "/") {
 		return fmt.Errorf("repo: %q must be a project path like group/project", o.Repo)
 	}
-	for i, s := range o.Streams {
-		if !slices.Contains(Streams(), s) {
-			return fmt.Errorf("streams[%d]: %q is not one of %s", i, s, strings.Join(Streams(), ", "))
-		}
+	if err := poll.ValidateStreams("streams", o.Streams, Streams()); err != nil {
+		return err
 	}
-	if o.PerPage < 0 || o.PerPage > 100 {
-		return fmt.Errorf("per_page: %d is not between 1 and 100", o.PerPage)
+	if err := poll.ValidPerPage("per_page", o.PerPage, 100); err != nil {
+		return err
 	}
 	return o.Options.Validate()
 }
@@ -134,21 +129,14 @@ func (im *Importer) Import(ctx context.Context, req poll.Request, sink poll.Sink
 	if p.PathWithNamespace == "" {
 		p.PathWithNamespace = im.o.Repo
 	}
-	for _, s := range im.o.Streams {
-		var fetch poll.Fetch
-		switch s {
-		case StreamCommits:
-			fetch = im.commits(p, req)
-		case StreamMergeRequests:
-			fetch = im.mergeRequests(p, req)
-		case StreamDeployments:
-			fetch = im.deployments(p, req)
-		case StreamPipelines:
-			fetch = im.pipelines(p, req)
-		}
-		if err := poll.RunStream(ctx, req, cp, sink, s, fetch); err != nil {
-			return fmt.Errorf("gitlab %s: %w", p.PathWithNamespace, err)
-		}
+	err := poll.RunStreams(ctx, req, cp, sink, im.o.Streams, map[string]poll.Fetch{
+		StreamCommits:       im.commits(p, req),
+		StreamMergeRequests: im.mergeRequests(p, req),
+		StreamDeployments:   im.deployments(p, req),
+		StreamPipelines:     im.pipelines(p, req),
+	})
+	if err != nil {
+		return fmt.Errorf("gitlab %s: %w", p.PathWithNamespace, err)
 	}
 	return nil
 }
@@ -162,11 +150,7 @@ func (im *Importer) projectPath(p apiProject) string {
 }
 
 func (im *Importer) parse(payload any) ([]ingest.Event, error) {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ingest.ErrPayload, err)
-	}
-	return im.w.Parse(http.Header{}, body)
+	return poll.ParsePayload(im.w, nil, payload)
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -372,16 +356,5 @@ func (im *Importer) mergeRequests(p apiProject, req poll.Request) poll.Fetch {
 const maxMRCommits = 1000
 
 func (im *Importer) mrCommits(ctx context.Context, p apiProject, iid int64) ([]apiCommit, error) {
-	next := fmt.Sprintf("%s/merge_requests/%d/commits?per_page=100", im.projectPath(p), iid)
-	var all []apiCommit
-	for next != "" && len(all) < maxMRCommits {
-		var cs []apiCommit
-		r, err := im.o.Client.GetJSON(ctx, next, nil, &cs)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, cs...)
-		next = r.Next()
-	}
-	return all, nil
+	return poll.GetAll[apiCommit](ctx, im.o.Client, fmt.Sprintf("%s/merge_requests/%d/commits?per_page=100", im.projectPath(p), iid), maxMRCommits)
 }

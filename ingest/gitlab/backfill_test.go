@@ -373,8 +373,6 @@ func FuzzImportPages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got polltest.Collector
-		_ = im.Import(context.Background(), poll.Request{Since: backfillSince}, got.Sink, poll.NewMemoryCheckpoint("f"))
-		got.CheckValid(t)
+		polltest.FuzzImport(t, im, backfillSince)
 	})
 }
