@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"log/slog"
 	"sort"
 	"time"
@@ -165,7 +166,14 @@ func (c *Computer) Compute(ctx context.Context, q Query) (*Report, error) {
 	for _, k := range keys {
 		grp := Group{Key: k, Measures: map[string]*float64{}, Tiers: map[string]*string{}}
 		for _, d := range Definitions {
-			grp.Measures[d.Name] = g[k][d.Name]
+			v := g[k][d.Name]
+			if v != nil && d.Unit == "seconds" {
+				// Interpolated percentiles carry float noise
+				// (2419931.0000000005): durations are exact to the
+				// millisecond, well inside "agrees to the second".
+				v = num(math.Round(*v*1000) / 1000)
+			}
+			grp.Measures[d.Name] = v
 		}
 		c.fillZeroCounts(grp.Measures)
 		for _, m := range c.o.Tiers.TieredMeasures() {
