@@ -63,14 +63,21 @@ type BacktestOptions struct {
 // SeriesAccuracy is the forecast accuracy on one weekly series.
 type SeriesAccuracy struct {
 	SeriesRef
-	Points       int     `json:"points"`
-	Model        string  `json:"model"`
-	MASE         float64 `json:"mase"`           // the chosen model's
-	NaiveMASE    float64 `json:"naive_mase"`     // the naive forecast's, on the same origins
+	Points    int     `json:"points"`
+	Model     string  `json:"model"`
+	MASE      float64 `json:"mase"`       // the chosen model's
+	NaiveMASE float64 `json:"naive_mase"` // the naive forecast's, on the same origins
+	// HeldOutMASE replays the choice too: at each origin the model is
+	// chosen by a backtest on the weeks before it only, so the score is
+	// that of the whole procedure on data it never saw.
+	HeldOutMASE  float64 `json:"held_out_mase"`
 	Coverage     float64 `json:"coverage"`       // share of actuals inside the 95% interval
 	SlopePerWeek float64 `json:"slope_per_week"` // least-squares trend
 	Trending     bool    `json:"trending"`
 	Err          string  `json:"error,omitempty"`
+	// Weeks are the series' weekly values, oldest first (NaN where the
+	// measure was undefined, null in JSON): what was forecast.
+	Weeks []float64 `json:"weeks"`
 }
 
 // RegressionResult is whether and when a regression was detected.
@@ -172,6 +179,11 @@ func Backtest(ctx context.Context, o BacktestOptions) (*BacktestReport, error) {
 		o.Measures = []string{"deployment_frequency_per_day", "change_lead_time_median_seconds", "change_failure_rate",
 			"failed_deployment_recovery_time_median_seconds", "incidents_opened"}
 	}
+	for _, m := range o.Measures {
+		if _, ok := measureUnit(m); !ok {
+			return nil, fmt.Errorf("backtest: unknown measure %q (see GET /api/v1/measures/definitions)", m)
+		}
+	}
 	if o.Rules == nil {
 		o.Rules = DetectionRules(o.Regressions)
 	}
@@ -222,13 +234,17 @@ func accuracy(ctx context.Context, src *seriesSource, o BacktestOptions) ([]Seri
 }
 
 // scoreSeries backtests the models forecast rules use on one weekly
-// series: Select ranks them by rolling-origin MASE; the naive forecast's
-// score on the same origins is the baseline.
+// series: Select ranks them by rolling-origin MASE over every origin from
+// half the series on; the naive forecast's score on the same origins is
+// the baseline. The held-out score replays the selection at each origin.
 func scoreSeries(ref SeriesRef, s forecast.Series, h int, trending bool) SeriesAccuracy {
-	a := SeriesAccuracy{SeriesRef: ref, Points: len(s), Trending: trending, MASE: math.NaN(), NaiveMASE: math.NaN(), Coverage: math.NaN()}
+	a := SeriesAccuracy{SeriesRef: ref, Points: len(s), Trending: trending, MASE: math.NaN(), NaiveMASE: math.NaN(),
+		HeldOutMASE: math.NaN(), Coverage: math.NaN()}
 	a.SlopePerWeek, _ = forecast.SlopePerWeek(s)
-	names := []string{"naive", "linear", "holt"}
-	f, err := selectModel(s.Values(), names, h, DefaultLevel)
+	y := s.Values()
+	a.Weeks = y
+	names := nonSeasonalModels
+	f, err := selectModel(y, names, h, DefaultLevel, 0)
 	if err != nil {
 		a.Err = err.Error()
 		return a
@@ -236,7 +252,37 @@ func scoreSeries(ref SeriesRef, s forecast.Series, h int, trending bool) SeriesA
 	best := f.report.Scores[f.report.Best]
 	a.Model, a.MASE, a.Coverage = best.Model, best.MASE, best.Coverage
 	a.NaiveMASE = f.report.Scores[0].MASE
+	a.HeldOutMASE = heldOutMASE(y, names, f.report.Origins, h)
 	return a
+}
+
+// heldOutMASE is the mean MASE, over the origins, of the model chosen by a
+// backtest on the values before each origin (forecasting h steps; a
+// shorter horizon is scored where fewer values are left). Origins where
+// nothing can be chosen are skipped; NaN when none is left.
+func heldOutMASE(y []float64, names []string, origins []int, h int) float64 {
+	var sum float64
+	var n int
+	for _, t := range origins {
+		f, err := selectModel(y[:t], names, h, DefaultLevel, 0)
+		if err != nil {
+			continue
+		}
+		hh := min(h, len(y)-t)
+		preds := f.model.Forecast(hh, DefaultLevel)
+		mean := make([]float64, len(preds))
+		for i, p := range preds {
+			mean[i] = p.Mean
+		}
+		if v := forecast.MASE(y[t:t+hh], mean, y[:t], 1); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
 }
 
 // replay evaluates the rules every ReplayStep back from End, from the

@@ -270,7 +270,11 @@ const (
 
 // Models are the forecasting candidates a forecast rule may name, simplest
 // first (Select breaks ties by candidate order).
-var Models = []string{"naive", "seasonal_naive", "linear", "holt", "holt_winters"}
+var Models = []string{"naive", "seasonal_naive", "ses", "linear", "theta", "holt", "holt_winters"}
+
+// nonSeasonalModels are the candidates for a series without a weekly cycle
+// (any step but a day).
+var nonSeasonalModels = []string{"naive", "ses", "linear", "theta", "holt"}
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
 
@@ -363,7 +367,7 @@ func (r Rule) withDefaults() Rule {
 			r.Models = Models
 			if r.Step != Duration(day) {
 				// Seasonal models need the weekly cycle of a daily series.
-				r.Models = []string{"naive", "linear", "holt"}
+				r.Models = nonSeasonalModels
 			}
 		}
 		if r.Trend == 0 {

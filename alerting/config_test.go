@@ -73,7 +73,7 @@ func TestConfigExample(t *testing.T) {
 		d.Delivery.Timeout.D() != 5*time.Second || d.Delivery.DeadLetterAfter.D() != 12*time.Hour || d.Rules[0].GroupBy != "team" || d.Rules[1].GroupBy != "service" {
 		t.Errorf("defaults: %+v", d)
 	}
-	if got := strings.Join(d.Rules[0].Models, ","); got != "naive,linear,holt" {
+	if got := strings.Join(d.Rules[0].Models, ","); got != "naive,ses,linear,theta,holt" {
 		t.Errorf("weekly forecast models %s", got)
 	}
 	if (Config{}).Validate() != nil {

@@ -35,8 +35,9 @@
 //	    - {name: cfr-budget, kind: burn_rate, measure: change_failure_rate, slo: 0.9, windows: [{long: 7d, short: 1d, factor: 2}]}
 //
 // A forecast rule never names its model: forecast.Select chooses among the
-// candidates (naive, linear, Holt; seasonal naive and Holt-Winters on daily
-// series) by a rolling-origin backtest on the series itself, ranked by MASE.
+// candidates (naive, simple exponential smoothing, linear, Theta, Holt;
+// seasonal naive and Holt-Winters on daily series) by a rolling-origin
+// backtest on the series itself, ranked by MASE.
 // It fires when the chosen model's forecast crosses the target within the
 // horizon. An anomaly rule runs an EWMA or CUSUM chart with the leading
 // baseline as the in-control period and fires on a signal in the recent

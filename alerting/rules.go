@@ -96,8 +96,12 @@ func candidates(names []string) []forecast.Model {
 			out = append(out, &forecast.Naive{})
 		case "seasonal_naive":
 			out = append(out, &forecast.SeasonalNaive{Period: 7})
+		case "ses":
+			out = append(out, &forecast.SES{})
 		case "linear":
 			out = append(out, &forecast.Linear{})
+		case "theta":
+			out = append(out, &forecast.Theta{})
 		case "holt":
 			out = append(out, &forecast.Holt{})
 		case "holt_winters":
@@ -113,17 +117,22 @@ type fitted struct {
 	report forecast.BacktestReport
 }
 
+// ruleFolds is how many of the latest origins a forecast rule's selection
+// scores at each evaluation (a bound on its cost on long daily series).
+const ruleFolds = 16
+
 // selectModel chooses among the candidates by a rolling-origin backtest
 // (forecast.Select): never by hand. Origins start at half the series, or
-// later when the most demanding candidate needs more.
-func selectModel(y []float64, names []string, horizon int, level float64) (fitted, error) {
+// later when the most demanding candidate needs more; maxFolds keeps only
+// the latest (0: all).
+func selectModel(y []float64, names []string, horizon int, level float64, maxFolds int) (fitted, error) {
 	minTrain := max(len(y)/2, 6)
 	for _, n := range names {
 		if n == "seasonal_naive" || n == "holt_winters" {
 			minTrain = max(minTrain, 21)
 		}
 	}
-	o := forecast.BacktestOptions{Horizon: horizon, Step: 1, MinTrain: minTrain, MaxFolds: 16, Level: level}
+	o := forecast.BacktestOptions{Horizon: horizon, Step: 1, MinTrain: minTrain, MaxFolds: maxFolds, Level: level}
 	if minTrain+horizon > len(y) {
 		// Too short to score the whole horizon: score one step ahead.
 		o.Horizon = 1
@@ -159,7 +168,7 @@ func (ev *evaluator) forecast(ctx context.Context, r Rule, now time.Time) ([]obs
 	var out []observation
 	for _, key := range sortedKeys(all) {
 		ser := all[key]
-		f, err := selectModel(ser.Values(), r.Models, h, r.Level)
+		f, err := selectModel(ser.Values(), r.Models, h, r.Level, ruleFolds)
 		if err != nil {
 			continue // too little data to judge this group
 		}

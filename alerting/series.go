@@ -117,9 +117,10 @@ func (s *seriesSource) series(ctx context.Context, sc Scope, measure string, win
 			}
 		}
 	}
-	if d, _ := metrics.Lookup(measure); d.Unit == "count" {
+	if d, _ := metrics.Lookup(measure); d.Unit == "count" || d.Unit == "per_day" {
 		// A group absent from a window's report had nothing to count
-		// there: its count is 0, never missing.
+		// there: its count (or rate, such as deployments a day) is 0,
+		// never missing.
 		for _, ser := range out {
 			for i := range ser {
 				if math.IsNaN(ser[i].V) {

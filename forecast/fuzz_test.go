@@ -40,7 +40,7 @@ func FuzzModels(f *testing.F) {
 			hasInf = hasInf || math.IsInf(y[i], 0)
 		}
 		h := int(hb%12) + 1
-		models := []Model{&Naive{}, &SeasonalNaive{Period: 2}, &Linear{}, &Holt{}, &Holt{Alpha: 0.5, Beta: 0.1},
+		models := []Model{&Naive{}, &SeasonalNaive{Period: 2}, &Linear{}, &SES{}, &SES{Alpha: 0.4}, &Theta{}, &Holt{}, &Holt{Alpha: 0.5, Beta: 0.1},
 			&HoltWinters{Period: 2}, &HoltWinters{Period: 3, Alpha: 0.3, Beta: 0.1, Gamma: 0.2}}
 		for _, m := range models {
 			err := m.Fit(y)

@@ -34,6 +34,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	endFlag := fs.String("end", "", "end of the history, YYYY-MM-DD or RFC 3339 (default: the midnight before the latest event)")
 	rulesPath := fs.String("rules", "", "YAML file with alerting rules (an `alerting:` section or a bare `rules:` list) to replay instead of the default detectors")
 	groupBy := fs.String("group-by", "team", "grouping of the accuracy series: service, team, product or portfolio")
+	measuresFlag := fs.String("measures", "", "comma-separated measures whose forecast accuracy is scored (default: the DORA keys and incidents_opened)")
 	horizon := fs.Int("horizon", 1, "forecast horizon scored, in weeks")
 	replayStep := fs.String("replay-step", "7d", "time between replayed evaluations (1d for daily detection, at seven times the queries)")
 	format := fs.String("format", "table", "output: table or json")
@@ -62,6 +63,13 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	o := alerting.BacktestOptions{Store: st, Days: *days, GroupBy: *groupBy, Horizon: *horizon, Overall: true,
 		ReplayStep: step, Progress: stderr}
+	if *measuresFlag != "" {
+		for _, m := range strings.Split(*measuresFlag, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				o.Measures = append(o.Measures, m)
+			}
+		}
+	}
 	if *endFlag != "" {
 		if o.End, err = parseWhen(*endFlag); err != nil {
 			return fmt.Errorf("--end: %w", err)
@@ -192,10 +200,12 @@ func readRules(path string) ([]alerting.Rule, error) {
 
 func printBacktest(w io.Writer, rep *alerting.BacktestReport) error {
 	fmt.Fprintf(w, "History %s .. %s\n\n", rep.From.Format("2006-01-02"), rep.To.Format("2006-01-02"))
-	fmt.Fprintln(w, "Forecast accuracy, weekly series (MASE: below 1 beats the naive forecast's typical error):")
+	fmt.Fprintln(w, "Forecast accuracy, weekly series, one week ahead from every week of the second half")
+	fmt.Fprintln(w, "(MASE: below 1 beats the naive forecast's typical error; held-out: the model is also chosen")
+	fmt.Fprintln(w, "at each week from the weeks before it only):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "measure\tgroup\tpoints\tmodel\tMASE\tnaive MASE\tcoverage 95%\ttrend/week\ttrending")
-	var trendMASE []float64
+	fmt.Fprintln(tw, "measure\tgroup\tpoints\tmodel\tMASE\tnaive MASE\theld-out MASE\tcoverage 95%\ttrend/week\ttrending")
+	var trendMASE, trendHeld []float64
 	for _, s := range rep.Series {
 		group := s.Key
 		if s.GroupBy == "" {
@@ -205,25 +215,21 @@ func printBacktest(w io.Writer, rep *alerting.BacktestReport) error {
 		if s.Trending {
 			trending = "yes"
 			trendMASE = append(trendMASE, s.MASE)
+			trendHeld = append(trendHeld, s.HeldOutMASE)
 		}
 		if s.Err != "" {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t%s\n", s.Measure, group, s.Points, trending)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t%s\n", s.Measure, group, s.Points, trending)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Measure, group, s.Points, s.Model,
-			f2(s.MASE), f2(s.NaiveMASE), pct(s.Coverage), g3(s.SlopePerWeek), trending)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Measure, group, s.Points, s.Model,
+			f2(s.MASE), f2(s.NaiveMASE), f2(s.HeldOutMASE), pct(s.Coverage), g3(s.SlopePerWeek), trending)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if len(trendMASE) > 0 {
-		below := 0
-		for _, m := range trendMASE {
-			if m < 1 {
-				below++
-			}
-		}
-		fmt.Fprintf(w, "\nTrending series: %d of %d with MASE below 1.\n", below, len(trendMASE))
+		fmt.Fprintf(w, "\nTrending series: %d of %d with MASE below 1 (held-out: %d of %d).\n",
+			countBelow(trendMASE, 1), len(trendMASE), countBelow(trendHeld, 1), len(trendHeld))
 	}
 	if len(rep.Regressions) == 0 && len(rep.Episodes) == 0 {
 		return nil
@@ -250,6 +256,16 @@ func printBacktest(w io.Writer, rep *alerting.BacktestReport) error {
 	return nil
 }
 
+func countBelow(vs []float64, limit float64) int {
+	n := 0
+	for _, v := range vs {
+		if v < limit {
+			n++
+		}
+	}
+	return n
+}
+
 func f2(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "-"
@@ -271,32 +287,83 @@ func pct(v float64) string {
 	return fmt.Sprintf("%.0f%%", v*100)
 }
 
-// jsonSafe turns NaN and infinities (which JSON lacks) into nulls.
+// jsonSafe is the report as JSON, in one shape whatever the figures:
+// snake_case keys, and null for NaN and infinities (which JSON lacks).
 func jsonSafe(rep *alerting.BacktestReport) any {
-	b, err := json.Marshal(struct {
-		*alerting.BacktestReport
-		Precision, Recall *float64
-	}{rep, fin(rep.Precision), fin(rep.Recall)})
-	if err == nil {
-		return json.RawMessage(b)
-	}
 	type series struct {
-		alerting.SeriesRef
-		Points                           int
-		Model                            string
-		MASE, NaiveMASE, Coverage, Slope *float64
-		Trending                         bool
-		Err                              string `json:",omitempty"`
+		Measure      string     `json:"measure"`
+		GroupBy      string     `json:"group_by"`
+		Key          string     `json:"key"`
+		Points       int        `json:"points"`
+		Model        string     `json:"model,omitempty"`
+		MASE         *float64   `json:"mase"`
+		NaiveMASE    *float64   `json:"naive_mase"`
+		HeldOutMASE  *float64   `json:"held_out_mase"`
+		Coverage     *float64   `json:"coverage"`
+		SlopePerWeek *float64   `json:"slope_per_week"`
+		Trending     bool       `json:"trending"`
+		Err          string     `json:"error,omitempty"`
+		Weeks        []*float64 `json:"weeks"`
 	}
-	out := map[string]any{"from": rep.From, "to": rep.To, "replay_from": rep.ReplayFrom,
-		"episodes": rep.Episodes, "regressions": rep.Regressions, "alerts": rep.Alerts,
-		"true_positives": rep.TruePositives, "precision": fin(rep.Precision), "recall": fin(rep.Recall),
-		"median_delay_hours": rep.MedianDelay.Hours()}
-	var ss []series
+	type regression struct {
+		Scope         string     `json:"scope"`
+		Key           string     `json:"key"`
+		Measure       string     `json:"measure"`
+		SeriesMeasure string     `json:"series_measure"`
+		Start         time.Time  `json:"start"`
+		Scored        bool       `json:"scored"`
+		Detected      bool       `json:"detected"`
+		Rule          string     `json:"rule,omitempty"`
+		FirstAlert    *time.Time `json:"first_alert,omitempty"`
+		DelayHours    *float64   `json:"delay_hours,omitempty"`
+	}
+	type episode struct {
+		Rule  string     `json:"rule"`
+		Key   string     `json:"key"`
+		Start time.Time  `json:"start"`
+		End   *time.Time `json:"end"` // null while still firing at the end
+		True  bool       `json:"true_positive"`
+	}
+	out := struct {
+		From             time.Time    `json:"from"`
+		To               time.Time    `json:"to"`
+		ReplayFrom       time.Time    `json:"replay_from"`
+		Series           []series     `json:"series"`
+		Regressions      []regression `json:"regressions"`
+		Episodes         []episode    `json:"episodes"`
+		Alerts           int          `json:"alerts"`
+		TruePositives    int          `json:"true_positives"`
+		Precision        *float64     `json:"precision"`
+		Recall           *float64     `json:"recall"`
+		MedianDelayHours float64      `json:"median_delay_hours"`
+	}{From: rep.From, To: rep.To, ReplayFrom: rep.ReplayFrom, Alerts: rep.Alerts, TruePositives: rep.TruePositives,
+		Precision: fin(rep.Precision), Recall: fin(rep.Recall), MedianDelayHours: rep.MedianDelay.Hours(),
+		Series: []series{}, Regressions: []regression{}, Episodes: []episode{}}
 	for _, s := range rep.Series {
-		ss = append(ss, series{s.SeriesRef, s.Points, s.Model, fin(s.MASE), fin(s.NaiveMASE), fin(s.Coverage), fin(s.SlopePerWeek), s.Trending, s.Err})
+		weeks := make([]*float64, len(s.Weeks))
+		for i, v := range s.Weeks {
+			weeks[i] = fin(v)
+		}
+		out.Series = append(out.Series, series{s.Measure, s.GroupBy, s.Key, s.Points, s.Model, fin(s.MASE), fin(s.NaiveMASE),
+			fin(s.HeldOutMASE), fin(s.Coverage), fin(s.SlopePerWeek), s.Trending, s.Err, weeks})
 	}
-	out["series"] = ss
+	for _, g := range rep.Regressions {
+		r := regression{Scope: g.Scope, Key: g.Key, Measure: g.Measure, SeriesMeasure: g.SeriesMeasure, Start: g.Start,
+			Scored: g.Scored, Detected: g.Detected, Rule: g.Rule}
+		if g.Detected {
+			first, hours := g.FirstAlert, g.Delay.Hours()
+			r.FirstAlert, r.DelayHours = &first, &hours
+		}
+		out.Regressions = append(out.Regressions, r)
+	}
+	for _, e := range rep.Episodes {
+		ep := episode{Rule: e.Rule, Key: e.Key, Start: e.Start, True: e.True}
+		if !e.End.IsZero() {
+			end := e.End
+			ep.End = &end
+		}
+		out.Episodes = append(out.Episodes, ep)
+	}
 	return out
 }
 
