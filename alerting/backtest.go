@@ -124,10 +124,14 @@ func seriesMeasure(m string) string {
 	return "failed_deployment_recovery_time_median_seconds"
 }
 
-// DetectionRules are the backtest's default detectors: one EWMA anomaly
-// rule per regression measure and scope, on weekly values (a 7-day window
-// every 7 days: independent points, so the chart's limits mean what they
-// say), with 14 weeks of baseline, in the direction that means trouble.
+// DetectionRules are the backtest's default detectors: one anomaly rule per
+// regression measure and scope, on weekly values (a 7-day window every 7
+// days: independent points, so the limits mean what they say), with 14
+// weeks of baseline, in the direction that means trouble. Incident counts,
+// which arrive as a Poisson process, take the exact rate test over the
+// last two weeks (a control chart's normal limits fire on one busy week of
+// a service that usually has none or one); the other measures, deployments
+// included (scheduled, not random arrivals), take an EWMA chart.
 func DetectionRules(regs []Regression) []Rule {
 	seen := map[string]bool{}
 	var out []Rule
@@ -142,11 +146,15 @@ func DetectionRules(regs []Regression) []Rule {
 		if m == "deployment_frequency_per_day" || m == "deployments" {
 			dir = "down"
 		}
-		out = append(out, Rule{
+		r := Rule{
 			Name: "detect-" + m + "-by-" + g.Scope, Kind: KindAnomaly, Measure: m, GroupBy: g.Scope,
 			Method: "ewma", Direction: dir, Window: Duration(7 * day), Step: Duration(7 * day),
 			History: Duration(126 * day), Baseline: Duration(98 * day), Recent: Duration(7 * day),
-		})
+		}
+		if m == "incidents_opened" {
+			r.Method, r.Recent, r.Alpha = "poisson", Duration(14*day), DefaultAlpha
+		}
+		out = append(out, r)
 	}
 	return out
 }

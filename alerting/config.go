@@ -81,13 +81,14 @@ type Rule struct {
 	History Duration `yaml:"history"` // length of the daily series (default 182d)
 
 	// anomaly
-	Method   string   `yaml:"method"`   // ewma (default) or cusum
+	Method   string   `yaml:"method"`   // ewma (default), cusum, or poisson (an exact rate test, for event counts)
 	Baseline Duration `yaml:"baseline"` // leading in-control period of the series (default History − 28d)
 	Recent   Duration `yaml:"recent"`   // a signal in the last Recent makes the rule active (default 1d)
 	Lambda   float64  `yaml:"lambda"`   // EWMA weight (default 0.2)
 	L        float64  `yaml:"l"`        // EWMA limit width in σ (default 3)
 	K        float64  `yaml:"k"`        // CUSUM allowance in σ (default 0.5)
 	H        float64  `yaml:"h"`        // CUSUM decision interval in σ (default 5)
+	Alpha    float64  `yaml:"alpha"`    // poisson: significance of the rate test (default 0.01)
 
 	// burn_rate
 	SLO          float64      `yaml:"slo"`           // objective in (0, 1), e.g. 0.95
@@ -264,6 +265,7 @@ const (
 	DefaultHorizon           = 28 * day
 	DefaultTrend             = 56 * day
 	DefaultLevel             = 0.95
+	DefaultAlpha             = 0.01
 	DefaultResolvedRetention = 24 * time.Hour
 	day                      = 24 * time.Hour
 )
@@ -345,6 +347,13 @@ func (r Rule) withDefaults() Rule {
 	}
 	if r.Window == 0 {
 		r.Window = Duration(DefaultWindow)
+		if r.Kind == KindAnomaly && r.Method == "poisson" {
+			// The test adds up counts of consecutive steps: one step each.
+			r.Window = r.Step
+			if r.Window == 0 {
+				r.Window = Duration(day)
+			}
+		}
 	}
 	if r.Severity == "" {
 		r.Severity = "warning"
@@ -394,6 +403,9 @@ func (r Rule) withDefaults() Rule {
 		}
 		if r.Recent == 0 {
 			r.Recent = r.Step
+		}
+		if r.Method == "poisson" && r.Alpha == 0 {
+			r.Alpha = DefaultAlpha
 		}
 	case KindBurnRate:
 		if len(r.Windows) == 0 {

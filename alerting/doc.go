@@ -31,7 +31,8 @@
 //	      step: 7d                        # spacing of the series (forecast default 7d, anomaly 1d)
 //	      history: 182d
 //	    - {name: cfr-now, kind: threshold, measure: change_failure_rate, op: ">", threshold: 0.2, for: 2h, severity: critical}
-//	    - {name: incident-surge, kind: anomaly, measure: incidents_opened, method: cusum, window: 1d, history: 63d, baseline: 56d, recent: 3d}
+//	    - {name: incident-surge, kind: anomaly, measure: incidents_opened, method: poisson, history: 63d, baseline: 56d, recent: 3d}
+//	    - {name: lead-time-shift, kind: anomaly, measure: change_lead_time_median_seconds, method: cusum, window: 7d, step: 7d, history: 126d, baseline: 98d}
 //	    - {name: cfr-budget, kind: burn_rate, measure: change_failure_rate, slo: 0.9, windows: [{long: 7d, short: 1d, factor: 2}]}
 //
 // A forecast rule never names its model: forecast.Select chooses among the
@@ -41,7 +42,11 @@
 // It fires when the chosen model's forecast crosses the target within the
 // horizon. An anomaly rule runs an EWMA or CUSUM chart with the leading
 // baseline as the in-control period and fires on a signal in the recent
-// steps. A burn-rate rule applies the multiwindow, multi-burn-rate rule of
+// steps; or, for counts of events (incidents), the exact Poisson rate test
+// (method poisson: the recent steps' count against the baseline's rate,
+// firing below the significance alpha, default 0.01), which small counts
+// need: a chart's normal limits take one busy week of a quiet service for a
+// three-sigma event. A burn-rate rule applies the multiwindow, multi-burn-rate rule of
 // the SRE workbook (default 1h/5m at 14.4, 6h/30m at 6, 3d/6h at 1) to a
 // ratio measure (success_ratio: true for a success ratio such as
 // sla_compliance_rate).

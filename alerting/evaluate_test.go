@@ -53,6 +53,8 @@ func evaluationRules() []Rule {
 		{Name: "cfr-now", Kind: KindThreshold, Measure: "change_failure_rate", Op: ">", Threshold: ptr(0.1), For: Duration(2 * time.Hour)},
 		{Name: "incident-surge", Kind: KindAnomaly, Measure: "incidents_opened", Method: "cusum", Window: Duration(day),
 			History: Duration(63 * day), Baseline: Duration(56 * day), Recent: Duration(3 * day)},
+		{Name: "incident-rate", Kind: KindAnomaly, Measure: "incidents_opened", Method: "poisson",
+			History: Duration(63 * day), Baseline: Duration(56 * day), Recent: Duration(3 * day)},
 		{Name: "cfr-budget", Kind: KindBurnRate, Measure: "change_failure_rate", SLO: 0.9,
 			Windows: []BurnWindow{{Long: Duration(14 * day), Short: Duration(7 * day), Factor: 1}}},
 		{Name: "ledger-quiet", Kind: KindThreshold, Measure: "deployment_frequency_per_day", Op: "<", Threshold: ptr(0.5), Service: "ledger"},

@@ -274,6 +274,73 @@ func anomalyText(f anomalyFacts) string {
 		usual, weeks(f.Baseline), chart, formatDate(f.Since, f.Now))
 }
 
+// rateFacts are what a Poisson rate alert says.
+type rateFacts struct {
+	Measure, Unit, Key         string
+	Up                         bool
+	P                          float64 // the test's p-value
+	Recent, BaselineCount      float64 // events counted
+	RecentSteps, BaselineSteps int
+	Step                       time.Duration
+	End                        time.Time // end of the latest step
+	Baseline                   time.Duration
+	Now                        time.Time
+}
+
+// rateText: "Incidents opened for search are unusually high: 8 in the 14
+// days to 19 November against a usual 0.7 a week over the 14 weeks before,
+// 5.6 times the usual rate: a 1 in 2,400 chance if nothing had changed." A
+// per-day measure is said in its unit: "0.07 a day over the 14 days to …".
+func rateText(f rateFacts) string {
+	dir := "high"
+	if !f.Up {
+		dir = "low"
+	}
+	span := time.Duration(f.RecentSteps) * f.Step
+	recentRate := f.Recent / (float64(span) / float64(day))
+	usualDaily := f.BaselineCount / (float64(time.Duration(f.BaselineSteps)*f.Step) / float64(day))
+	var now, usual string
+	if f.Unit == "per_day" {
+		now = FormatValue(f.Unit, recentRate) + " " + windowPhrase(span, f.End, f.Now)
+		usual = FormatValue(f.Unit, usualDaily)
+	} else {
+		now = num(f.Recent, 0) + " " + strings.Replace(windowPhrase(span, f.End, f.Now), "over the", "in the", 1)
+		if f.Step%(7*day) == 0 {
+			usual = num(usualDaily*7, 1) + " a week"
+		} else {
+			usual = num(usualDaily, 2) + " a day"
+		}
+	}
+	chance := "less than a one in a million"
+	if f.P >= 1e-6 {
+		odds := 1 / f.P
+		if odds >= 100 { // two significant figures: 1 in 2,400
+			mag := math.Pow(10, math.Floor(math.Log10(odds))-1)
+			odds = math.Round(odds/mag) * mag
+		}
+		chance = "a 1 in " + thousands(math.Round(odds))
+	}
+	ratio := num(recentRate/usualDaily, 1)
+	if recentRate < usualDaily {
+		ratio = num(recentRate/usualDaily, 2)
+	}
+	if usualDaily == 0 {
+		return fmt.Sprintf("%s for %s %s unusually %s: %s against none over the %s before: %s chance if nothing had changed.",
+			Title(f.Measure), scopeText(f.Key), verb(f.Measure), dir, now, weeks(f.Baseline), chance)
+	}
+	return fmt.Sprintf("%s for %s %s unusually %s: %s against a usual %s over the %s before, %s times the usual rate: %s chance if nothing had changed.",
+		Title(f.Measure), scopeText(f.Key), verb(f.Measure), dir, now, usual, weeks(f.Baseline), ratio, chance)
+}
+
+// thousands writes a whole number with thousands separators: 2,400.
+func thousands(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // burnText: "Change failure rate for checkout is spending its error budget
 // 16.2 times as fast as a 95% objective allows over the last hour (15 times
 // over the last 5 minutes), above the limit of 14.4: a 30-day budget would

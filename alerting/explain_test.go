@@ -64,6 +64,15 @@ func TestExplanationsGolden(t *testing.T) {
 		Measure: "deployment_frequency_per_day", Unit: "per_day", Key: "data-eng", Up: false, Method: "ewma", Latest: 0.43,
 		Mean: 1.71, SD: 0.38, Window: 7 * day, End: time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC),
 		Since: time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC), Baseline: 98 * day, Now: now}))
+	line("rate test, incidents surge", rateText(rateFacts{
+		Measure: "incidents_opened", Unit: "count", Key: "search", Up: true, P: 0.000412, Recent: 8, RecentSteps: 2,
+		BaselineCount: 10, BaselineSteps: 14, Step: 7 * day, End: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Baseline: 98 * day, Now: now}))
+	line("rate test, daily incidents out of nothing", rateText(rateFacts{
+		Measure: "incidents_opened", Unit: "count", Key: "ledger", Up: true, P: 2e-7, Recent: 5, RecentSteps: 3,
+		BaselineCount: 0, BaselineSteps: 56, Step: day, End: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Baseline: 56 * day, Now: now}))
+	line("rate test, deployment freeze", rateText(rateFacts{
+		Measure: "deployment_frequency_per_day", Unit: "per_day", Key: "data-eng", Up: false, P: 0.0061, Recent: 1, RecentSteps: 2,
+		BaselineCount: 56, BaselineSteps: 14, Step: 7 * day, End: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Baseline: 98 * day, Now: now}))
 	line("burn rate", burnText("change_failure_rate", "checkout", 0.95, BurnWindow{Long: Duration(time.Hour), Short: Duration(5 * time.Minute), Factor: 14.4}, 16.2, 15))
 	line("burn rate, slow", burnText("rework_rate", "ledger", 0.9, BurnWindow{Long: Duration(72 * time.Hour), Short: Duration(6 * time.Hour), Factor: 1}, 1.6, 2.4))
 	goldenCompare(t, "explanations.golden", b.String())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/throughline/throughline/forecast"
@@ -218,6 +219,9 @@ func (ev *evaluator) anomaly(ctx context.Context, r Rule, now time.Time) ([]obse
 		return nil, err
 	}
 	unit, _ := measureUnit(r.Measure)
+	if r.Method == "poisson" {
+		return rateObservations(all, r, unit, base, recent, now), nil
+	}
 	var out []observation
 	for _, key := range sortedKeys(all) {
 		ser := all[key]
@@ -258,6 +262,56 @@ func (ev *evaluator) anomaly(ctx context.Context, r Rule, now time.Time) ([]obse
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// rateObservations judges each group with the exact Poisson rate test: the
+// events of the last recent steps against those of the first base steps
+// (the steps between them are neither). A per-day measure is turned back
+// into the count it averages (value × window days).
+func rateObservations(all map[string]forecast.Series, r Rule, unit string, base, recent int, now time.Time) []observation {
+	step := r.Step.D()
+	perStep := 1.0
+	if unit == "per_day" {
+		perStep = float64(r.Window.D()) / float64(day)
+	}
+	var out []observation
+	for _, key := range sortedKeys(all) {
+		ser := all[key]
+		x := ser.Values()
+		counts := make([]float64, len(x))
+		for i, v := range x {
+			counts[i] = v * perStep
+		}
+		n := len(x)
+		test, err := forecast.PoissonRateTest(counts[:base], counts[n-recent:])
+		if err != nil {
+			continue // nothing observed to compare
+		}
+		p, up := test.PUp, true
+		switch r.Direction {
+		case "down":
+			p, up = test.PDown, false
+		case "both":
+			// Two-sided: the smaller tail, doubled.
+			if test.PDown < test.PUp {
+				p, up = test.PDown, false
+			}
+			p = min(1, 2*p)
+		}
+		latest, _ := lastFinite(ser)
+		o := observation{Key: key, Active: p < r.Alpha, Value: latest}
+		if o.Active {
+			o.Annotations = map[string]string{"method": r.Method, "p_value": strconv.FormatFloat(p, 'g', 3, 64),
+				"rate_ratio": strconv.FormatFloat(test.Ratio, 'g', 3, 64)}
+			o.Explanation = rateText(rateFacts{
+				Measure: r.Measure, Unit: unit, Key: key, Up: up, P: p,
+				Recent: test.Recent, RecentSteps: test.RecentSteps, BaselineCount: test.Baseline, BaselineSteps: test.BaselineSteps,
+				Step: step, End: ser[n-1].T.Add(step), Baseline: r.Baseline.D(), Now: now,
+			})
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // chart runs the rule's control chart.

@@ -135,7 +135,7 @@ func (c Config) validateRules(bad func(key, format string, a ...any)) {
 			key string
 			set bool
 		}{{"method", r.Method != ""}, {"baseline", r.Baseline != 0}, {"recent", r.Recent != 0},
-			{"lambda", r.Lambda != 0}, {"l", r.L != 0}, {"k", r.K != 0}, {"h", r.H != 0}} {
+			{"lambda", r.Lambda != 0}, {"l", r.L != 0}, {"k", r.K != 0}, {"h", r.H != 0}, {"alpha", r.Alpha != 0}} {
 			setOnly(f.key, f.set, KindAnomaly)
 		}
 		setOnly("slo", r.SLO != 0, KindBurnRate)
@@ -186,8 +186,21 @@ func (c Config) validateRules(bad func(key, format string, a ...any)) {
 			if !contains([]string{"up", "down", "both"}, d.Direction) {
 				bad(k+".direction", "%q is not up, down or both", r.Direction)
 			}
-			if d.Method != "ewma" && d.Method != "cusum" {
-				bad(k+".method", "%q is not ewma or cusum", r.Method)
+			if d.Method != "ewma" && d.Method != "cusum" && d.Method != "poisson" {
+				bad(k+".method", "%q is not ewma, cusum or poisson", r.Method)
+			}
+			if d.Method == "poisson" {
+				if unit, ok := measureUnit(r.Measure); ok && unit != "count" && unit != "per_day" {
+					bad(k+".method", "poisson tests counts of events: %s is in %s", r.Measure, unit)
+				}
+				if d.Window != d.Step {
+					bad(k+".window", "poisson adds up the steps' counts, so window must equal step (%s), got %s", d.Step.D(), d.Window.D())
+				}
+				if !(d.Alpha > 0 && d.Alpha < 0.5) {
+					bad(k+".alpha", "%v is not a significance in (0, 0.5)", r.Alpha)
+				}
+			} else if r.Alpha != 0 {
+				bad(k+".alpha", "only for method poisson")
 			}
 			if d.History.D() < 14*day || d.History.D()%day != 0 || d.History.D() > 3660*day {
 				bad(k+".history", "%s must be whole days, at least 14d", d.History.D())
