@@ -265,3 +265,38 @@ func EqualSecret(got, want string) bool {
 	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
+
+// MarkPushHead gives a push's head commit the list of the commits the push
+// brought (its Commits, head first), so that a deployment naming only the
+// head carries them all: a GitHub deployment_status has one SHA, and after
+// a merge commit the push to the main branch lists the pull request's
+// commits beside it. The measure queries expand a deployment's commits
+// through the commits lists of change.merged and change.committed events
+// (queries/sql/fragments/dims.sql), and a commit counts at its first
+// deployment only, so listing an already deployed commit again changes
+// nothing. Events of one push only; a push of one commit, or whose head
+// is not among its change.committed events, is left as it is.
+func MarkPushHead(events []Event, head string) {
+	if len(events) < 2 || head == "" {
+		return
+	}
+	h := -1
+	for i, e := range events {
+		if e.Type == TypeChangeCommitted && strings.EqualFold(e.Subject, head) {
+			h = i
+			break
+		}
+	}
+	if h < 0 {
+		return
+	}
+	shas := []string{events[h].Subject}
+	for i, e := range events {
+		if i != h && e.Type == TypeChangeCommitted {
+			shas = append(shas, e.Subject)
+		}
+	}
+	if len(shas) > 1 {
+		events[h].Commits = shas
+	}
+}

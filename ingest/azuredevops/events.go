@@ -59,7 +59,8 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 		Repo       repository `json:"repository"`
 		PushID     int64      `json:"pushId"`
 		RefUpdates []struct {
-			Name string `json:"name"`
+			Name        string `json:"name"`
+			NewObjectID string `json:"newObjectId"`
 		} `json:"refUpdates"`
 		Commits []struct {
 			CommitID string `json:"commitId"`
@@ -82,9 +83,9 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 	if r.Repo.Name == "" {
 		return nil, fmt.Errorf("%w: git.push: resource.repository.name is missing", ingest.ErrPayload)
 	}
-	ref := ""
+	ref, head := "", ""
 	if len(r.RefUpdates) > 0 {
-		ref = r.RefUpdates[0].Name
+		ref, head = r.RefUpdates[0].Name, r.RefUpdates[0].NewObjectID
 	}
 	repo := r.Repo.fullName()
 	events := make([]ingest.Event, 0, len(r.Commits))
@@ -110,6 +111,7 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 			Attributes: attrs("author", c.Author.Name, "message", ingest.FirstLine(c.Comment), "ref", ref, "push_id", strconv.FormatInt(r.PushID, 10)),
 		})
 	}
+	ingest.MarkPushHead(events, head)
 	return events, nil
 }
 

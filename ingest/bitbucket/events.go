@@ -52,8 +52,11 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 		Push struct {
 			Changes []struct {
 				New *struct {
-					Type string `json:"type"`
-					Name string `json:"name"`
+					Type   string `json:"type"`
+					Name   string `json:"name"`
+					Target struct {
+						Hash string `json:"hash"`
+					} `json:"target"`
 				} `json:"new"`
 				Truncated bool `json:"truncated"`
 				Commits   []struct {
@@ -74,10 +77,11 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 	var events []ingest.Event
 	seen := map[string]bool{}
 	for i, ch := range p.Push.Changes {
-		ref := ""
+		ref, head := "", ""
 		if ch.New != nil {
-			ref = ch.New.Name
+			ref, head = ch.New.Name, ch.New.Target.Hash
 		}
+		first := len(events)
 		for j, c := range ch.Commits {
 			if c.Hash == "" {
 				return nil, fmt.Errorf("%w: repo:push: push.changes[%d].commits[%d].hash is missing", ingest.ErrPayload, i, j)
@@ -108,6 +112,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 				Attributes: attrs("author", author, "message", ingest.FirstLine(c.Message), "ref", ref, "truncated", strconv.FormatBool(ch.Truncated)),
 			})
 		}
+		ingest.MarkPushHead(events[first:], head)
 	}
 	if len(events) == 0 {
 		return nil, fmt.Errorf("%w: repo:push has no commits", ingest.ErrIgnored)

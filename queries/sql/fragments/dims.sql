@@ -52,19 +52,29 @@ FROM {{.DB}}.events FINAL
 WHERE type = 'deployment.finished' AND outcome = 'success'
   AND has({envs:Array(String)}, environment) AND time < {to:DateTime}
 {{- end -}}
+{{- /*
+"merge_expansion": the commits a deployment carrying src carries too, one
+row per src. A change.merged's list expands from any commit it lists (the
+squash or merge commit is the one deployed); a change.committed's list (a
+push's head lists the commits the push brought, head first) expands from
+its head only: deploying an older commit of the push does not deploy the
+newer ones.
+*/ -}}
 {{- define "merge_expansion" -}}
-SELECT substring(src, 1, 7) AS mk7, src, mc
+SELECT substring(src, 1, 7) AS mk7, src, groupUniqArrayArray(mc0) AS mc
 FROM (
-    SELECT commits AS mc, arrayJoin(commits) AS src
+    SELECT commits AS mc0, arrayJoin(if(type = 'change.merged', commits, arraySlice(commits, 1, 1))) AS src
     FROM {{.DB}}.events FINAL
-    WHERE type = 'change.merged' AND length(commits) > 1
+    WHERE type IN ('change.merged', 'change.committed') AND length(commits) > 1
 ) AS mx
+GROUP BY src
 {{- end -}}
 {{- /*
 "deployed_commits": one row per (successful production deployment before
-{to}, commit it carries), the commits expanded through change.merged: a
+{to}, commit it carries), the commits expanded through "merge_expansion": a
 deployment carrying a commit a change.merged lists carries every commit that
-change.merged lists (squash and rebase merges). Columns: svc0, dtime0,
+change.merged lists (squash and rebase merges), and one carrying a push's
+head carries the push's commits. Columns: svc0, dtime0,
 team0, product0, agroup0, dep0 (the deployment's subject), env0 (its
 environment), sha, k7.
 */ -}}
