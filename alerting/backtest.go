@@ -260,23 +260,28 @@ func scoreSeries(ref SeriesRef, s forecast.Series, h int, trending bool) SeriesA
 	best := f.report.Scores[f.report.Best]
 	a.Model, a.MASE, a.Coverage = best.Model, best.MASE, best.Coverage
 	a.NaiveMASE = f.report.Scores[0].MASE
-	a.HeldOutMASE = heldOutMASE(y, names, f.report.Origins, h)
+	a.HeldOutMASE = heldOutMASE(y, names, f.report.Origins, f.horizon)
 	return a
 }
 
-// heldOutMASE is the mean MASE, over the origins, of the model chosen by a
-// backtest on the values before each origin (forecasting h steps; a
-// shorter horizon is scored where fewer values are left). Origins where
-// nothing can be chosen are skipped; NaN when none is left.
+// heldOutMASE is the mean MASE, over the origins of the selection's own
+// backtest, of the model chosen by a backtest on the values before each
+// origin, forecasting h steps as that backtest did. It is NaN unless a
+// model could be chosen at every origin, so that it is comparable with the
+// selection's MASE (an origin whose actuals are all missing is skipped by
+// both).
 func heldOutMASE(y []float64, names []string, origins []int, h int) float64 {
 	var sum float64
 	var n int
 	for _, t := range origins {
+		if t+h > len(y) {
+			return math.NaN()
+		}
 		f, err := selectModel(y[:t], names, h, DefaultLevel, 0)
 		if err != nil {
-			continue
+			return math.NaN()
 		}
-		hh := min(h, len(y)-t)
+		hh := h
 		preds := f.model.Forecast(hh, DefaultLevel)
 		mean := make([]float64, len(preds))
 		for i, p := range preds {

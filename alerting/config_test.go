@@ -101,6 +101,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"baseline too long", "rules: [{name: a, kind: anomaly, measure: deployments, history: 28d, baseline: 28d}]", "alerting.rules[0].baseline"},
 		{"anomaly method", "rules: [{name: a, kind: anomaly, measure: deployments, method: ml}]", "alerting.rules[0].method"},
 		{"poisson on a ratio", "rules: [{name: a, kind: anomaly, measure: change_failure_rate, method: poisson}]", "poisson tests counts of events"},
+		{"poisson on a stock", "rules: [{name: a, kind: anomaly, measure: flow_load, method: poisson}]", "flow_load is not one"},
 		{"poisson on overlapping windows", "rules: [{name: a, kind: anomaly, measure: incidents_opened, method: poisson, window: 7d}]", "alerting.rules[0].window"},
 		{"poisson alpha", "rules: [{name: a, kind: anomaly, measure: incidents_opened, method: poisson, alpha: 5}]", "alerting.rules[0].alpha"},
 		{"alpha on ewma", "rules: [{name: a, kind: anomaly, measure: incidents_opened, alpha: 0.01}]", "alerting.rules[0].alpha: only for method poisson"},

@@ -46,7 +46,9 @@
 // (method poisson: the recent steps' count against the baseline's rate,
 // firing below the significance alpha, default 0.01), which small counts
 // need: a chart's normal limits take one busy week of a quiet service for a
-// three-sigma event. A burn-rate rule applies the multiwindow, multi-burn-rate rule of
+// three-sigma event. alpha is the false-alarm rate of one group at one
+// evaluation: with many services, or incidents that come in clusters
+// rather than one at a time, choose it smaller. A burn-rate rule applies the multiwindow, multi-burn-rate rule of
 // the SRE workbook (default 1h/5m at 14.4, 6h/30m at 6, 3d/6h at 1) to a
 // ratio measure (success_ratio: true for a success ratio such as
 // sla_compliance_rate).

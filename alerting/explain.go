@@ -289,7 +289,7 @@ type rateFacts struct {
 
 // rateText: "Incidents opened for search are unusually high: 8 in the 14
 // days to 19 November against a usual 0.7 a week over the 14 weeks before,
-// 5.6 times the usual rate: a 1 in 2,400 chance if nothing had changed." A
+// 5.6 times the usual rate: a 1 in 1,200 chance if nothing had changed." A
 // per-day measure is said in its unit: "0.07 a day over the 14 days to …".
 func rateText(f rateFacts) string {
 	dir := "high"

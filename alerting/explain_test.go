@@ -65,7 +65,7 @@ func TestExplanationsGolden(t *testing.T) {
 		Mean: 1.71, SD: 0.38, Window: 7 * day, End: time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC),
 		Since: time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC), Baseline: 98 * day, Now: now}))
 	line("rate test, incidents surge", rateText(rateFacts{
-		Measure: "incidents_opened", Unit: "count", Key: "search", Up: true, P: 0.000412, Recent: 8, RecentSteps: 2,
+		Measure: "incidents_opened", Unit: "count", Key: "search", Up: true, P: 0.00081, Recent: 8, RecentSteps: 2,
 		BaselineCount: 10, BaselineSteps: 14, Step: 7 * day, End: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Baseline: 98 * day, Now: now}))
 	line("rate test, daily incidents out of nothing", rateText(rateFacts{
 		Measure: "incidents_opened", Unit: "count", Key: "ledger", Up: true, P: 2e-7, Recent: 5, RecentSteps: 3,

@@ -114,8 +114,9 @@ func candidates(names []string) []forecast.Model {
 
 // fitted is the outcome of choosing and fitting a model by backtest.
 type fitted struct {
-	model  forecast.Model
-	report forecast.BacktestReport
+	model   forecast.Model
+	report  forecast.BacktestReport
+	horizon int // steps scored at each origin (1 when the series was too short for the rule's)
 }
 
 // ruleFolds is how many of the latest origins a forecast rule's selection
@@ -142,7 +143,7 @@ func selectModel(y []float64, names []string, horizon int, level float64, maxFol
 	if err != nil {
 		return fitted{}, err
 	}
-	return fitted{model: best, report: rep}, nil
+	return fitted{model: best, report: rep, horizon: o.Horizon}, nil
 }
 
 // lastFinite returns the latest non-NaN value and its index.

@@ -120,10 +120,14 @@ func (s *seriesSource) series(ctx context.Context, sc Scope, measure string, win
 	if d, _ := metrics.Lookup(measure); d.Unit == "count" || d.Unit == "per_day" {
 		// A group absent from a window's report had nothing to count
 		// there: its count (or rate, such as deployments a day) is 0,
-		// never missing.
+		// never missing; but only from its first value on, since before
+		// it the group may not have existed (a new service's weeks of no
+		// deployments would read as a trend, or as a quiet baseline).
 		for _, ser := range out {
+			seen := false
 			for i := range ser {
-				if math.IsNaN(ser[i].V) {
+				seen = seen || !math.IsNaN(ser[i].V)
+				if seen && math.IsNaN(ser[i].V) {
 					ser[i].V = 0
 				}
 			}

@@ -19,8 +19,9 @@ func TestSeriesZeroes(t *testing.T) {
 	for _, eng := range chtest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			st := eng.Store
-			// Seven deployments in the first of three weeks and in the
-			// last; none in the middle one.
+			// Seven deployments in the second of four weeks and in the
+			// last; none in the third. The first is before the service's
+			// first event: it stays missing.
 			var evs []ingest.Event
 			for _, d := range deployments("ledger", end, 21, func(int) bool { return false }) {
 				if d.Time.Before(end.Add(-14*day)) || !d.Time.Before(end.Add(-7*day)) {
@@ -34,17 +35,17 @@ func TestSeriesZeroes(t *testing.T) {
 				measure string
 				want    []float64
 			}{
-				{"deployment_frequency_per_day", []float64{1, 0, 1}},
-				{"deployments", []float64{7, 0, 7}},
-				{"change_failure_rate", []float64{0, math.NaN(), 0}},
+				{"deployment_frequency_per_day", []float64{math.NaN(), 1, 0, 1}},
+				{"deployments", []float64{math.NaN(), 7, 0, 7}},
+				{"change_failure_rate", []float64{math.NaN(), 0, math.NaN(), 0}},
 			} {
-				all, err := src.series(ctx, Scope{GroupBy: "service"}, tc.measure, 7*day, 7*day, end, 3, end)
+				all, err := src.series(ctx, Scope{GroupBy: "service"}, tc.measure, 7*day, 7*day, end, 4, end)
 				if err != nil {
 					t.Fatal(err)
 				}
 				got := all["ledger"].Values()
 				for i := range tc.want {
-					if len(got) != 3 || !(got[i] == tc.want[i] || math.IsNaN(got[i]) && math.IsNaN(tc.want[i])) {
+					if len(got) != 4 || !(got[i] == tc.want[i] || math.IsNaN(got[i]) && math.IsNaN(tc.want[i])) {
 						t.Errorf("%s: %v, want %v", tc.measure, got, tc.want)
 						break
 					}

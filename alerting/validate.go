@@ -190,8 +190,8 @@ func (c Config) validateRules(bad func(key, format string, a ...any)) {
 				bad(k+".method", "%q is not ewma, cusum or poisson", r.Method)
 			}
 			if d.Method == "poisson" {
-				if unit, ok := measureUnit(r.Measure); ok && unit != "count" && unit != "per_day" {
-					bad(k+".method", "poisson tests counts of events: %s is in %s", r.Measure, unit)
+				if _, ok := measureUnit(r.Measure); ok && !eventCounts[r.Measure] {
+					bad(k+".method", "poisson tests counts of events arriving in the window (%s), and %s is not one", strings.Join(sortedKeys(eventCounts), ", "), r.Measure)
 				}
 				if d.Window != d.Step {
 					bad(k+".window", "poisson adds up the steps' counts, so window must equal step (%s), got %s", d.Step.D(), d.Window.D())
@@ -383,6 +383,12 @@ func measureUnit(name string) (string, bool) {
 	d, ok := metrics.Lookup(name)
 	return d.Unit, ok
 }
+
+// eventCounts are the measures that count events arriving in their window,
+// which the Poisson rate test can add up across steps (not stocks such as
+// flow_load, nor counts of pairs such as change_lead_time_samples).
+var eventCounts = map[string]bool{"incidents_opened": true, "deployments": true, "deployment_frequency_per_day": true,
+	"work_items_done": true, "change_requests_closed": true}
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

@@ -79,14 +79,17 @@ func (m *SES) Fit(y []float64) error {
 	if n < max(p+2, 3) {
 		return fmt.Errorf("ses: %w: need %d observed values, have %d", ErrTooShort, max(p+2, 3), n)
 	}
-	params, best := fitParams([]float64{m.Alpha}, func(q []float64) float64 {
-		_, _, sse, _ := sesBestStart(y, q[0])
-		return sse
-	})
-	if math.IsInf(best, 1) {
-		return fmt.Errorf("ses: %w in squared errors", ErrOverflow)
+	alpha := m.Alpha
+	if alpha == 0 {
+		var best float64
+		alpha, best = minimizeAlpha(func(a float64) float64 {
+			_, _, sse, _ := sesBestStart(y, a)
+			return sse
+		})
+		if math.IsInf(best, 1) {
+			return fmt.Errorf("ses: %w in squared errors", ErrOverflow)
+		}
 	}
-	alpha := params[0]
 	_, level, sse, ne := sesBestStart(y, alpha)
 	sigma := math.Sqrt(sse / float64(ne-p-1))
 	if !finite(level, sigma) {
@@ -94,6 +97,51 @@ func (m *SES) Fit(y []float64) error {
 	}
 	*m = SES{Alpha: m.Alpha, alpha: alpha, level: level, sigma: sigma, nObs: n, span: len(y), gap: trailingGap(y), fitted: true}
 	return nil
+}
+
+// minimizeAlpha finds the α in [paramLo, paramHi] with the least sse. The
+// SSE of simple smoothing often has a minimum at each end of the range
+// (a level that barely moves, and one that follows every value), which a
+// coarse grid misses: a grid of 101 points that includes both bounds picks
+// the basin, and golden-section search refines it between its neighbours.
+func minimizeAlpha(sse func(float64) float64) (float64, float64) {
+	const n = 100
+	at := func(i int) float64 { return min(max(float64(i)/n, paramLo), paramHi) }
+	eval := func(a float64) float64 {
+		v := sse(a)
+		if math.IsNaN(v) {
+			return math.Inf(1)
+		}
+		return v
+	}
+	bi, bv := 0, math.Inf(1)
+	for i := 0; i <= n; i++ {
+		if v := eval(at(i)); v < bv {
+			bi, bv = i, v
+		}
+	}
+	lo, hi := at(max(bi-1, 0)), at(min(bi+1, n))
+	best := at(bi)
+	const g = 0.6180339887498949 // (√5 − 1)/2
+	c, d := hi-g*(hi-lo), lo+g*(hi-lo)
+	fc, fd := eval(c), eval(d)
+	for range 40 {
+		if fc < fd {
+			hi, d, fd = d, c, fc
+			c = hi - g*(hi-lo)
+			fc = eval(c)
+		} else {
+			lo, c, fc = c, d, fd
+			d = lo + g*(hi-lo)
+			fd = eval(d)
+		}
+	}
+	for _, x := range []struct{ a, v float64 }{{c, fc}, {d, fd}} {
+		if x.v < bv {
+			best, bv = x.a, x.v
+		}
+	}
+	return best, bv
 }
 
 // Forecast implements Model.
@@ -152,7 +200,8 @@ func (m *Theta) Forecast(h int, level float64) []Prediction {
 	if p == nil {
 		return nil
 	}
-	a, n := m.ses.alpha, float64(m.ses.span)
+	// n counts to the last observation, where the horizon starts.
+	a, n := m.ses.alpha, float64(m.ses.span-m.ses.gap)
 	for i := range p {
 		steps := float64(i + m.ses.gap) // h−1, counted from the end of the series
 		d := m.slope / 2 * (steps + (1-math.Pow(1-a, n))/a)

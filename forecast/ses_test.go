@@ -78,6 +78,23 @@ func TestSESEstimates(t *testing.T) {
 	}
 }
 
+// TestSESAlphaAtTheBound: on this series the SSE is least at the small
+// end of the range (a nearly fixed level), with another minimum near 1; a
+// coarse grid finds only the latter.
+func TestSESAlphaAtTheBound(t *testing.T) {
+	y := []float64{10.47, 9.85, 11.09, 10.79, 8.55, 7.76, 9.11, 9.09, 9.79, 10.29, 9.88, 9.93, 9.52, 8.28}
+	m := &SES{}
+	if err := m.Fit(y); err != nil {
+		t.Fatal(err)
+	}
+	_, _, got, _ := sesBestStart(y, m.Smoothing())
+	for _, a := range []float64{paramLo, 0.01, 0.05, 0.5, 0.9, paramHi} {
+		if _, _, sse, _ := sesBestStart(y, a); sse < got-1e-9 {
+			t.Errorf("α = %v has SSE %v, less than the estimate's (α = %v, SSE %v)", a, sse, m.Smoothing(), got)
+		}
+	}
+}
+
 func TestSESThetaErrors(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	for _, tc := range []struct {
