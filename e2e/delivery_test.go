@@ -424,3 +424,48 @@ func TestDeliveryToolsLeadTime(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubPushChain is trunk-based delivery on GitHub: three pushes to
+// main, then one deployment_status naming the last head only. Every commit
+// of the three pushes counts, from its own time, because each push's head
+// lists its push's commits and those of the undeployed pushes before it.
+//
+//	4 Mar 09:00 a, 10:00 b   push 1 (onto the deployed head D)
+//	      12:00 c            push 2
+//	      14:00 d, 15:00 e   push 3
+//	      16:00 deployment of e
+//
+// Lead times to 16:00: a 7h, b 6h, c 4h, d 2h, e 1h, and D's deployment on
+// 3 Mar (D 1h): [3600, 3600, 7200, 14400, 21600, 25200], median
+// (7200+14400)/2 = 10800; 2 deployments in [3 Mar, 5 Mar): 1 a day.
+func TestGitHubPushChain(t *testing.T) {
+	gh := githubHook{secret("GITHUB_WEBHOOK_SECRET")}
+	a := commit{sha("chain a"), "a", at("2026-03-04T09:00:00Z")}
+	b := commit{sha("chain b"), "b", at("2026-03-04T10:00:00Z")}
+	c := commit{sha("chain c"), "c", at("2026-03-04T12:00:00Z")}
+	d := commit{sha("chain d"), "d", at("2026-03-04T14:00:00Z")}
+	e := commit{sha("chain e"), "e", at("2026-03-04T15:00:00Z")}
+	for _, eng := range chtest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			h := newHarness(t, eng.Store, leadConfig+githubSource)
+			for _, dl := range []delivery{
+				gh.push(t, "9a1e0c00-0001-11f1-8000-0242ac120002", "acme/shop", "refs/heads/main", dc),
+				gh.deployment(t, "9a1e0c00-0002-11f1-8000-0242ac120002", "acme/shop", 201, 2001, "production", "success", dc.sha, tProd2),
+				gh.pushAfter(t, "9a1e0c00-0003-11f1-8000-0242ac120002", "acme/shop", "refs/heads/main", dc.sha, a, b),
+				gh.pushAfter(t, "9a1e0c00-0004-11f1-8000-0242ac120002", "acme/shop", "refs/heads/main", b.sha, c),
+				gh.pushAfter(t, "9a1e0c00-0005-11f1-8000-0242ac120002", "acme/shop", "refs/heads/main", c.sha, d, e),
+				gh.deployment(t, "9a1e0c00-0006-11f1-8000-0242ac120002", "acme/shop", 202, 2002, "production", "success", e.sha, at("2026-03-04T16:00:00Z")),
+			} {
+				h.accept(dl)
+			}
+			rep := h.measures(at("2026-03-03T00:00:00Z"), leadTo, "service")
+			if len(rep.Groups) != 1 {
+				t.Fatalf("groups %s", jsonString(rep.Groups))
+			}
+			checkMeasures(t, rep.Groups[0], map[string]float64{
+				"deployments": 2, "deployment_frequency_per_day": 1,
+				"change_lead_time_samples": 6, "change_lead_time_median_seconds": 10800,
+			})
+		})
+	}
+}

@@ -45,7 +45,15 @@ func githubRepo(t testing.TB, doc any, repo string) {
 // push of commits to ref; GitHub writes commit times in the committer's zone.
 func (g githubHook) push(t testing.TB, deliveryID, repo, ref string, cs ...commit) delivery {
 	t.Helper()
+	return g.pushAfter(t, deliveryID, repo, ref, strings.Repeat("0", 40), cs...)
+}
+
+// pushAfter is a push of commits onto before, the branch's previous head
+// (all zeros for a new branch).
+func (g githubHook) pushAfter(t testing.TB, deliveryID, repo, ref, before string, cs ...commit) delivery {
+	t.Helper()
 	doc, _ := recorded(t, "github", "push.commits")
+	set(t, doc, "before", before)
 	tmpl := get(t, doc, "commits.0")
 	var list []any
 	for _, c := range cs {

@@ -274,10 +274,15 @@ func EqualSecret(got, want string) bool {
 // through the commits lists of change.merged and change.committed events
 // (queries/sql/fragments/dims.sql), and a commit counts at its first
 // deployment only, so listing an already deployed commit again changes
-// nothing. Events of one push only; a push of one commit, or whose head
-// is not among its change.committed events, is left as it is.
-func MarkPushHead(events []Event, head string) {
-	if len(events) < 2 || head == "" {
+// nothing.
+//
+// before, the branch's head before the push, goes into the head's
+// attributes as push_before (not for a new branch, all zeros), so that the
+// event store's linker can add the commits of earlier pushes not yet
+// deployed (eventstore.Linker). Events of one push only; when its head is
+// not among its change.committed events, nothing is marked.
+func MarkPushHead(events []Event, head, before string) {
+	if len(events) == 0 || head == "" {
 		return
 	}
 	h := -1
@@ -299,4 +304,14 @@ func MarkPushHead(events []Event, head string) {
 	if len(shas) > 1 {
 		events[h].Commits = shas
 	}
+	if before = strings.TrimSpace(before); before != "" && strings.Trim(before, "0") != "" {
+		if events[h].Attributes == nil {
+			events[h].Attributes = map[string]string{}
+		}
+		events[h].Attributes[PushBeforeAttr] = before
+	}
 }
+
+// PushBeforeAttr is the attribute of a push's head commit that names the
+// branch's previous head.
+const PushBeforeAttr = "push_before"

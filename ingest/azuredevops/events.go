@@ -60,6 +60,7 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 		PushID     int64      `json:"pushId"`
 		RefUpdates []struct {
 			Name        string `json:"name"`
+			OldObjectID string `json:"oldObjectId"`
 			NewObjectID string `json:"newObjectId"`
 		} `json:"refUpdates"`
 		Commits []struct {
@@ -83,9 +84,9 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 	if r.Repo.Name == "" {
 		return nil, fmt.Errorf("%w: git.push: resource.repository.name is missing", ingest.ErrPayload)
 	}
-	ref, head := "", ""
+	ref, head, before := "", "", ""
 	if len(r.RefUpdates) > 0 {
-		ref, head = r.RefUpdates[0].Name, r.RefUpdates[0].NewObjectID
+		ref, head, before = r.RefUpdates[0].Name, r.RefUpdates[0].NewObjectID, r.RefUpdates[0].OldObjectID
 	}
 	repo := r.Repo.fullName()
 	events := make([]ingest.Event, 0, len(r.Commits))
@@ -111,7 +112,7 @@ func (w *Webhook) push(env envelope) ([]ingest.Event, error) {
 			Attributes: attrs("author", c.Author.Name, "message", ingest.FirstLine(c.Comment), "ref", ref, "push_id", strconv.FormatInt(r.PushID, 10)),
 		})
 	}
-	ingest.MarkPushHead(events, head)
+	ingest.MarkPushHead(events, head, before)
 	return events, nil
 }
 

@@ -58,6 +58,11 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 						Hash string `json:"hash"`
 					} `json:"target"`
 				} `json:"new"`
+				Old *struct {
+					Target struct {
+						Hash string `json:"hash"`
+					} `json:"target"`
+				} `json:"old"`
 				Truncated bool `json:"truncated"`
 				Commits   []struct {
 					Hash    string `json:"hash"`
@@ -77,9 +82,12 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 	var events []ingest.Event
 	seen := map[string]bool{}
 	for i, ch := range p.Push.Changes {
-		ref, head := "", ""
+		ref, head, before := "", "", ""
 		if ch.New != nil {
 			ref, head = ch.New.Name, ch.New.Target.Hash
+		}
+		if ch.Old != nil {
+			before = ch.Old.Target.Hash
 		}
 		first := len(events)
 		for j, c := range ch.Commits {
@@ -112,7 +120,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 				Attributes: attrs("author", author, "message", ingest.FirstLine(c.Message), "ref", ref, "truncated", strconv.FormatBool(ch.Truncated)),
 			})
 		}
-		ingest.MarkPushHead(events[first:], head)
+		ingest.MarkPushHead(events[first:], head, before)
 	}
 	if len(events) == 0 {
 		return nil, fmt.Errorf("%w: repo:push has no commits", ingest.ErrIgnored)

@@ -45,6 +45,7 @@ func requireRepo(event string, r repository) error {
 func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 	var p struct {
 		Ref     string     `json:"ref"`
+		Before  string     `json:"before"`
 		After   string     `json:"after"`
 		Deleted bool       `json:"deleted"`
 		Repo    repository `json:"repository"`
@@ -94,7 +95,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 			Links:      w.workItemLink(c.Message),
 		})
 	}
-	ingest.MarkPushHead(events, p.After)
+	ingest.MarkPushHead(events, p.After, p.Before)
 	return events, nil
 }
 

@@ -26,6 +26,7 @@ func requireProject(event, path string) error {
 func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 	var p struct {
 		Ref     string  `json:"ref"`
+		Before  string  `json:"before"`
 		After   string  `json:"after"`
 		Project project `json:"project"`
 		Total   int64   `json:"total_commits_count"`
@@ -72,7 +73,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 			Attributes: attrs("author", c.Author.Name, "message", msg, "ref", p.Ref),
 		})
 	}
-	ingest.MarkPushHead(events, p.After)
+	ingest.MarkPushHead(events, p.After, p.Before)
 	return events, nil
 }
 
