@@ -230,6 +230,14 @@ func Run(ctx context.Context, o Options) error {
 	if o.Listening != nil {
 		o.Listening(ln.Addr().String())
 	}
+	if cfg.ClickHouse == "" {
+		// Other commands on this data directory cannot open the embedded
+		// store while it is held here: tell them where to ask instead.
+		if err := writeServeInfo(cfg.Data, ln.Addr().String()); err != nil {
+			log.Warn("cannot record the serve address in the data directory", "err", err)
+		}
+		defer removeServeInfo(cfg.Data)
+	}
 	log.Info("listening", "addr", ln.Addr().String())
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 

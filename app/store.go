@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -27,6 +28,9 @@ func OpenStore(cfg *config.Config) (*queries.Store, error) {
 	}
 	eng, err := queries.OpenEmbedded(filepath.Join(cfg.Data, "clickhouse"))
 	if err != nil {
+		if si, ok := ReadServeInfo(cfg.Data); ok && si.PID != os.Getpid() {
+			return nil, &BusyError{Data: cfg.Data, ServeInfo: si, Err: err}
+		}
 		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
 	}
 	return queries.NewStore(queries.Options{Engine: eng, Database: "throughline"})

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,8 +19,8 @@ import (
 )
 
 func measures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("measures", "Prints the measures for a window and scope. Reads the same store as serve\n"+
-		"(stop serve first when both use the embedded engine on one --data directory).", stderr)
+	fs := newFlagSet("measures", "Prints the measures for a window and scope. Reads the same store as serve; when a\n"+
+		"running serve holds the embedded store of --data, asks that serve over HTTP instead.", stderr)
 	var sf storeFlags
 	sf.register(fs)
 	from := fs.String("from", "", "window start, RFC 3339 or YYYY-MM-DD (default: 30 days before --to)")
@@ -28,6 +31,7 @@ func measures(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	product := fs.String("product", "", "only this product")
 	format := fs.String("format", "table", "output: table or json")
 	useDemo := fs.Bool("demo", false, "fill an empty store with the demo data first")
+	server := fs.String("server", "", "ask a running Throughline at this URL (http://host:port) instead of opening the store\n(with the config's first API token, if any)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,7 +54,35 @@ func measures(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := q.Validate(); err != nil {
 		return err
 	}
+	print := func(rep *metrics.Report) error {
+		if *format == "json" {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		}
+		return printTable(stdout, rep)
+	}
+	token := ""
+	if len(cfg.APITokens) > 0 {
+		token = cfg.APITokens[0]
+	}
+	if *server != "" {
+		rep, err := remoteMeasures(ctx, *server, token, q)
+		if err != nil {
+			return err
+		}
+		return print(rep)
+	}
 	st, err := app.OpenStore(cfg)
+	var busy *app.BusyError
+	if errors.As(err, &busy) && !*useDemo {
+		fmt.Fprintf(stderr, "%s is held by `throughline serve` (pid %d): asking it at %s\n", busy.Data, busy.PID, busy.URL)
+		rep, err := remoteMeasures(ctx, busy.URL, token, q)
+		if err != nil {
+			return err
+		}
+		return print(rep)
+	}
 	if err != nil {
 		return err
 	}
@@ -75,12 +107,52 @@ func measures(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+	return print(rep)
+}
+
+// remoteMeasures asks a running Throughline's GET /api/v1/measures.
+func remoteMeasures(ctx context.Context, base, token string, q metrics.Query) (*metrics.Report, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/") + "/api/v1/measures")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--server: %q is not an http(s) URL", base)
 	}
-	return printTable(stdout, rep)
+	v := url.Values{"from": {q.From.Format(time.RFC3339)}, "to": {q.To.Format(time.RFC3339)}}
+	for k, s := range map[string]string{"group_by": q.GroupBy, "service": q.Service, "team": q.Team, "product": q.Product} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	u.RawQuery = v.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("asking %s: %w", base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("%s answered %s: %s", base, resp.Status, e.Error)
+		}
+		return nil, fmt.Errorf("%s answered %s", base, resp.Status)
+	}
+	var rep metrics.Report
+	if err := json.Unmarshal(body, &rep); err != nil {
+		return nil, fmt.Errorf("%s: the measures are not JSON: %w", base, err)
+	}
+	return &rep, nil
 }
 
 func parseWhen(s string) (time.Time, error) {
