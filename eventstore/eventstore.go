@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -73,6 +74,20 @@ func FromRow(r queries.EventRow) ingest.Event {
 		}
 	}
 	return e
+}
+
+// Retryable implements ingest.RetryableWriter: a write that failed because
+// ClickHouse could not be reached, or in time, may succeed later. Any other
+// failure counts as a refusal of the data only when ClickHouse answers a
+// ping: an outage whose error reads unlike the known ones must never set
+// acknowledged events aside.
+func (s *Store) Retryable(err error) bool {
+	if errors.Is(err, queries.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Q.Engine().Ping(ctx) != nil
 }
 
 // Write implements ingest.EventWriter.

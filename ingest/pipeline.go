@@ -334,7 +334,26 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 	}
 }
 
+// maxReplayFailures is how many times in a row a spooled batch may be
+// refused by a reachable ClickHouse before it is moved to spool/dead.
 const maxReplayFailures = 50
+
+// RetryableWriter is a Writer that can tell a failure that may pass by
+// itself (ClickHouse unreachable, a timeout) from a refusal of the data.
+type RetryableWriter interface {
+	Retryable(err error) bool
+}
+
+// retryable reports whether a failed write may succeed later unchanged.
+// Timeouts always may; without a RetryableWriter every failure may, so
+// that nothing acknowledged is ever set aside for an outage.
+func (p *Pipeline) retryable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	rw, ok := p.o.Writer.(RetryableWriter)
+	return !ok || rw.Retryable(err)
+}
 
 func (p *Pipeline) replayOnce(failures map[string]int) {
 	names, err := p.spool.list()
@@ -350,14 +369,18 @@ func (p *Pipeline) replayOnce(failures map[string]int) {
 			continue
 		}
 		if err := p.write(b); err != nil {
+			if p.retryable(err) {
+				return // still down: however long, try again next tick
+			}
+			// ClickHouse answers but refuses this batch: after enough
+			// refusals set it aside, so that the batches behind it go in.
 			failures[name]++
 			if failures[name] >= maxReplayFailures {
-				p.o.Logger.Error("spool batch keeps failing, moved to dead letters", "file", name, "err", err)
+				p.o.Logger.Error("ClickHouse keeps refusing a spooled batch, moved to dead letters", "file", name, "err", err)
 				_ = p.spool.bury(name, len(b.Records))
 				delete(failures, name)
-				continue
 			}
-			return // still down; try again next tick
+			continue
 		}
 		delete(failures, name)
 		_ = p.spool.remove(name, len(b.Records))

@@ -233,7 +233,7 @@ func isUnavailable(err error) bool {
 		return false
 	}
 	s := strings.ToLower(err.Error())
-	for _, w := range []string{"connection refused", "connect", "eof", "broken pipe", "reset by peer", "timeout", "no route", "closed", "acquire conn"} {
+	for _, w := range []string{"connection refused", "connect", "eof", "broken pipe", "reset by peer", "timeout", "no route", "closed", "acquire conn", "no such host", "unreachable", "refused"} {
 		if strings.Contains(s, w) {
 			return true
 		}
