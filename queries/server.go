@@ -26,7 +26,10 @@ type Server struct {
 func ParseDSN(dsn string) (*clickhouse.Options, string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return nil, "", fmt.Errorf("clickhouse DSN: %w", errors.Unwrap(err))
+		// url's errors quote the part they choke on, which may be the
+		// password: say what is wrong without it.
+		return nil, "", errors.New("clickhouse DSN: not a valid URL (want clickhouse://user:pass@host:9000/db; " +
+			"percent-encode / ? # @ : in the user or password as %2F %3F %23 %40 %3A)")
 	}
 	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {
 		return nil, "", fmt.Errorf("clickhouse DSN: scheme must be clickhouse:// (native protocol), not %q", u.Scheme)
@@ -44,7 +47,12 @@ func ParseDSN(dsn string) (*clickhouse.Options, string, error) {
 	u.Path = "/default"
 	opts, err := clickhouse.ParseDSN(u.String())
 	if err != nil {
-		return nil, "", fmt.Errorf("clickhouse DSN: %w", err)
+		msg := err.Error()
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "****")
+			msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "****")
+		}
+		return nil, "", errors.New("clickhouse DSN: " + msg)
 	}
 	return opts, db, nil
 }
