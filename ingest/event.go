@@ -125,6 +125,11 @@ func (e *Event) Validate() error {
 	if e.Time.IsZero() {
 		return &FieldError{"time", "is required (RFC 3339 with offset)"}
 	}
+	if y := e.Time.UTC().Year(); y < 1971 || y > 2105 {
+		// ClickHouse's DateTime holds 1970..2105; a time outside would be
+		// stored as another.
+		return &FieldError{"time", fmt.Sprintf("%s is out of range (1971..2105)", e.Time.UTC().Format(time.RFC3339))}
+	}
 	for _, f := range []struct{ name, val string }{
 		{"source", e.Source}, {"subject", e.Subject}, {"service", e.Service}, {"repo", e.Repo},
 		{"environment", e.Environment}, {"team", e.Team}, {"product", e.Product},

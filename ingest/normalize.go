@@ -162,16 +162,32 @@ func HasLabel(name string, labels []string) bool {
 
 // Finish sets every event's source, normalises and validates it; a payload
 // that yields an invalid event is the sender's problem, reported as
-// ErrPayload with the payload's name (event type), the event id and the field.
+// Finish sets the events' source, normalises and validates them. An
+// invalid event does not sink the others: it comes back as an item error
+// beside the valid events (see ItemErrors), as the server expects.
 func Finish(source, name string, events []Event) ([]Event, error) {
+	return FinishWith(source, name, events, nil)
+}
+
+// FinishWith is Finish after a parse that returned err: item errors from
+// the parse (ItemErrors) join those of validation; any other error is
+// returned as it is.
+func FinishWith(source, name string, events []Event, err error) ([]Event, error) {
+	var items ItemErrors
+	if err != nil && !errors.As(err, &items) {
+		return nil, err
+	}
+	valid := events[:0:0]
 	for i := range events {
 		events[i].Source = source
 		events[i].Normalize()
 		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%w: %s: event %s: %v", ErrPayload, name, events[i].ID, err)
+			items = append(items, ItemError{Item: name + " event " + events[i].ID, Err: err})
+			continue
 		}
+		valid = append(valid, events[i])
 	}
-	return events, nil
+	return Partial(valid, items)
 }
 
 // DecodeJSON unmarshals body into v; an error wraps ErrPayload and names the
@@ -315,3 +331,37 @@ func MarkPushHead(events []Event, head, before string) {
 // PushBeforeAttr is the attribute of a push's head commit that names the
 // branch's previous head.
 const PushBeforeAttr = "push_before"
+
+// ItemError is one bad item of a multi-item payload.
+type ItemError struct {
+	Item string // where it is: "batch[1]", "alerts[2]", "commits[0]"
+	Err  error
+}
+
+// ItemErrors is what a parser returns, beside the events of the good
+// items, when some items of a payload that carries several (a CloudEvents
+// batch, the alerts of a notification, the commits of a push, the records
+// of a response) are bad: the good ones are stored and the bad ones
+// reported, never the whole delivery refused for one item. It is an
+// ErrPayload.
+type ItemErrors []ItemError
+
+func (e ItemErrors) Error() string {
+	parts := make([]string, 0, len(e))
+	for _, it := range e {
+		parts = append(parts, it.Item+": "+strings.TrimPrefix(it.Err.Error(), ErrPayload.Error()+": "))
+	}
+	return fmt.Sprintf("%s: %d item(s) refused: %s", ErrPayload.Error(), len(e), strings.Join(parts, "; "))
+}
+
+// Is makes ItemErrors an ErrPayload.
+func (e ItemErrors) Is(target error) bool { return target == ErrPayload }
+
+// Partial returns events with the item errors, if any: nil errs give
+// events and no error.
+func Partial(events []Event, errs ItemErrors) ([]Event, error) {
+	if len(errs) == 0 {
+		return events, nil
+	}
+	return events, errs
+}

@@ -114,9 +114,18 @@ func TestFinish(t *testing.T) {
 	}
 	bad := ok
 	bad.ID, bad.Service = "d2", ""
-	_, err = Finish("tool", "deployment", []Event{ok, bad})
-	if !errors.Is(err, ErrPayload) || !strings.HasPrefix(err.Error(), "bad payload: deployment: event d2: service") {
-		t.Fatalf("Finish of an invalid event = %v, want ErrPayload naming the payload, event and field", err)
+	evs, err = Finish("tool", "deployment", []Event{ok, bad})
+	var items ItemErrors
+	if !errors.Is(err, ErrPayload) || !errors.As(err, &items) || len(items) != 1 || items[0].Item != "deployment event d2" ||
+		!strings.Contains(err.Error(), "deployment event d2: service: is required") {
+		t.Fatalf("Finish of an invalid event = %v, want ErrPayload item errors naming the payload, event and field", err)
+	}
+	if len(evs) != 1 || evs[0].ID != "d1" {
+		t.Fatalf("Finish kept %+v, want the valid event d1 beside the error", evs)
+	}
+	// A parse error that is not about items is returned as it is.
+	if evs, err := FinishWith("tool", "deployment", []Event{ok}, ErrIgnored); evs != nil || err != ErrIgnored {
+		t.Fatalf("FinishWith(ErrIgnored) = %v, %v", evs, err)
 	}
 }
 

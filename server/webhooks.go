@@ -55,6 +55,16 @@ func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
 		return
 	}
 	events, err := wh.Parse(c.Request.Header, body)
+	// Bad items beside good ones: the good are stored, the bad reported.
+	var rejected []gin.H
+	var items ingest.ItemErrors
+	if errors.As(err, &items) && len(events) > 0 {
+		for _, it := range items {
+			rejected = append(rejected, gin.H{"item": it.Item, "error": strings.TrimPrefix(it.Err.Error(), ingest.ErrPayload.Error()+": ")})
+			s.o.Pipeline.Reject("payload")
+		}
+		err = nil
+	}
 	switch {
 	case errors.Is(err, ingest.ErrIgnored):
 		c.JSON(http.StatusAccepted, gin.H{"ignored": strings.TrimPrefix(err.Error(), ingest.ErrIgnored.Error()+": ")})
@@ -71,21 +81,36 @@ func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
 		ev.Normalize()
 		if err := ev.Validate(); err != nil {
 			s.o.Pipeline.Reject(reason(err))
-			fail(c, http.StatusBadRequest, fmt.Sprintf("event %d from the payload is invalid: %v", i, err), nil)
-			return
+			rejected = append(rejected, gin.H{"item": fmt.Sprintf("event %d (%s %s)", i, ev.Type, ev.Subject), "error": err.Error()})
+			continue
 		}
 		records = append(records, ingest.Record{Event: ev, PayloadID: payload.ID, Received: now, Version: uint64(now.UnixNano()) + uint64(i)})
+	}
+	if len(records) == 0 {
+		fail(c, http.StatusBadRequest, fmt.Sprintf("no valid event in the payload: %s", rejectedText(rejected)), nil)
+		return
 	}
 	if err := s.o.Pipeline.Submit(c.Request.Context(), records, []ingest.Payload{payload}); err != nil {
 		fail(c, http.StatusServiceUnavailable, "events not stored, retry later: "+err.Error(), nil)
 		return
 	}
 	resp := gin.H{"accepted": len(records)}
+	if len(rejected) > 0 {
+		resp["rejected"] = rejected
+	}
 	if delivery != "" {
 		s.deliveries.add(wh.Source(), delivery)
 		resp["delivery"] = delivery
 	}
 	c.JSON(http.StatusOK, resp)
+}
+
+func rejectedText(rs []gin.H) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%v: %v", r["item"], r["error"]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func keys[V any](m map[string]V) []string {

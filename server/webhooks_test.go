@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/throughline/throughline/ingest"
+	"github.com/throughline/throughline/ingest/alertmanager"
 	"github.com/throughline/throughline/ingest/github"
 	"github.com/throughline/throughline/queries/chtest"
 )
@@ -66,5 +68,84 @@ func TestWebhookSignaturesAndReplays(t *testing.T) {
 	}
 	if len(out.Events) == 0 || len(out.Events) != len(events) {
 		t.Fatalf("stored %d commits, the payload has %d", len(out.Events), len(events))
+	}
+}
+
+// TestWebhookBadItemsBesideGoodOnes: one bad item of a multi-item payload
+// (an alert of an Alertmanager notification, a commit of a push) is
+// reported, and the good items beside it are stored; a payload whose only
+// event is invalid (a time out of range) is refused with 400 naming it.
+func TestWebhookBadItemsBesideGoodOnes(t *testing.T) {
+	am, err := alertmanager.New(alertmanager.Options{Token: "am-token-0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := github.New(github.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, chtest.NewStore(t, chtest.Embedded(t)), tsOptions{webhooks: map[string]ingest.Webhook{"alertmanager": am, "github": gh}})
+
+	var note map[string]any
+	b, err := os.ReadFile("../testdata/webhooks/alertmanager/firing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &note); err != nil {
+		t.Fatal(err)
+	}
+	alerts := note["alerts"].([]any)
+	bad := map[string]any{}
+	for k, v := range alerts[0].(map[string]any) {
+		bad[k] = v
+	}
+	bad["startsAt"] = "yesterday"
+	bad["fingerprint"] = "bad0000000000000"
+	note["alerts"] = append(alerts, bad)
+	body, _ := json.Marshal(note)
+	r := do(t, "POST", ts.URL+"/webhooks/alertmanager", body, map[string]string{"Content-Type": "application/json", "Authorization": "Bearer am-token-0123456789"})
+	if r.Status != 200 || !strings.Contains(unquote(r.Body), fmt.Sprintf(`"item":"alerts[%d]"`, len(alerts))) || !strings.Contains(unquote(r.Body), "startsAt") {
+		t.Fatalf("alertmanager: %d %s, want 200 with alerts[%d] rejected", r.Status, r.Body, len(alerts))
+	}
+	stored := func(source string) int {
+		r := do(t, "GET", ts.URL+"/api/v1/events?source="+source, nil, nil)
+		var out struct{ Events []ingest.Event }
+		if err := json.Unmarshal(r.Body, &out); err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Events)
+	}
+	if n := stored("alertmanager"); n < len(alerts) {
+		t.Errorf("%d alertmanager events stored, want one at least for each of the %d good alerts", n, len(alerts))
+	}
+
+	push := func(ts1, ts2 string) []byte {
+		b, err := os.ReadFile("../testdata/webhooks/github/push.commits.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		cs := p["commits"].([]any)
+		cs[0].(map[string]any)["timestamp"] = ts1
+		cs[1].(map[string]any)["timestamp"] = ts2
+		out, _ := json.Marshal(p)
+		return out
+	}
+	h := map[string]string{"Content-Type": "application/json", "X-GitHub-Event": "push"}
+	h["X-GitHub-Delivery"] = "bad-commit"
+	r = do(t, "POST", ts.URL+"/webhooks/github", push("not a time", "2026-11-20T10:00:00Z"), h)
+	if r.Status != 200 || !strings.Contains(unquote(r.Body), `"item":"commits[0]"`) || !strings.Contains(unquote(r.Body), `"accepted":1`) {
+		t.Errorf("push with a bad commit: %d %s, want 200, 1 accepted, commits[0] rejected", r.Status, r.Body)
+	}
+	h["X-GitHub-Delivery"] = "old-commits"
+	r = do(t, "POST", ts.URL+"/webhooks/github", push("1900-01-01T00:00:00Z", "1900-01-02T00:00:00Z"), h)
+	if r.Status != 400 || !strings.Contains(unquote(r.Body), "out of range") {
+		t.Errorf("push of commits from 1900: %d %s, want 400 naming the time", r.Status, r.Body)
+	}
+	if n := stored("github"); n != 1 {
+		t.Errorf("%d github events stored, want the 1 good commit", n)
 	}
 }

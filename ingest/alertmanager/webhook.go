@@ -154,14 +154,16 @@ func (w *Webhook) Parse(_ http.Header, body []byte) ([]ingest.Event, error) {
 		return nil, fmt.Errorf("%w: notification has no alerts", ingest.ErrIgnored)
 	}
 	var out []ingest.Event
+	var bad ingest.ItemErrors
 	for i, a := range n.Alerts {
 		evs, err := w.alert(n.Receiver, a)
 		if err != nil {
-			return nil, fmt.Errorf("%w: alerts[%d].%v", ingest.ErrPayload, i, err)
+			bad = append(bad, ingest.ItemError{Item: fmt.Sprintf("alerts[%d]", i), Err: err})
+			continue
 		}
 		out = append(out, evs...)
 	}
-	return out, nil
+	return ingest.Partial(out, bad)
 }
 
 func (w *Webhook) alert(receiver string, a alert) ([]ingest.Event, error) {

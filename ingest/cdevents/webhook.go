@@ -132,16 +132,20 @@ func (w *Webhook) parseBatch(body []byte) ([]ingest.Event, error) {
 	}
 	var events []ingest.Event
 	var ignored []string
+	var bad ingest.ItemErrors
 	for i, raw := range items {
 		ev, err := w.parseEnvelope(raw)
 		switch {
 		case errors.Is(err, ingest.ErrIgnored):
 			ignored = append(ignored, fmt.Sprintf("[%d] %v", i, err))
 		case err != nil:
-			return nil, fmt.Errorf("batch[%d]: %w", i, err)
+			bad = append(bad, ingest.ItemError{Item: fmt.Sprintf("batch[%d]", i), Err: err})
 		default:
 			events = append(events, ev)
 		}
+	}
+	if len(bad) > 0 {
+		return ingest.Partial(events, bad)
 	}
 	if len(events) == 0 {
 		return nil, fmt.Errorf("%w: no supported CDEvents in batch: %s", ingest.ErrIgnored, strings.Join(ignored, "; "))

@@ -101,10 +101,7 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	default:
 		return nil, fmt.Errorf("%w: event %q is not used", ingest.ErrIgnored, name)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return ingest.Finish(Source, name, events)
+	return ingest.FinishWith(Source, name, events, err)
 }
 
 // jsonBody unwraps the application/x-www-form-urlencoded variant of a

@@ -51,13 +51,17 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 		return nil, err
 	}
 	events := make([]ingest.Event, 0, len(p.Commits))
+	var bad ingest.ItemErrors
 	for i, c := range p.Commits {
+		item := fmt.Sprintf("commits[%d]", i)
 		if c.ID == "" {
-			return nil, fmt.Errorf("%w: push: commits[%d].id is missing", ingest.ErrPayload, i)
+			bad = append(bad, ingest.ItemError{Item: item, Err: fmt.Errorf("%w: push: commits[%d].id is missing", ingest.ErrPayload, i)})
+			continue
 		}
-		t, err := parseTime("push", fmt.Sprintf("commits[%d].timestamp", i), c.Timestamp)
+		t, err := parseTime("push", item+".timestamp", c.Timestamp)
 		if err != nil {
-			return nil, err
+			bad = append(bad, ingest.ItemError{Item: item, Err: err})
+			continue
 		}
 		msg := c.Title
 		if msg == "" {
@@ -74,7 +78,7 @@ func (w *Webhook) push(body []byte) ([]ingest.Event, error) {
 		})
 	}
 	ingest.MarkPushHead(events, p.After, p.Before)
-	return events, nil
+	return ingest.Partial(events, bad)
 }
 
 // mergeRequest: only action "merge" is an event. GitLab's hook has no

@@ -103,10 +103,7 @@ func (w *Webhook) Parse(h http.Header, body []byte) ([]ingest.Event, error) {
 	default:
 		return nil, fmt.Errorf("%w: object_kind %q is not used", ingest.ErrIgnored, kind)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return ingest.Finish(Source, kind, events)
+	return ingest.FinishWith(Source, kind, events, err)
 }
 
 func (w *Webhook) incidentEnvironment() string { return w.opts.ProductionEnvironments[0] }

@@ -80,16 +80,28 @@ func (w *Webhook) Parse(_ http.Header, body []byte) ([]ingest.Event, error) {
 	}
 	var out []ingest.Event
 	var ignored []error
-	for _, r := range recs {
+	var bad ingest.ItemErrors
+	for i, r := range recs {
 		evs, err := w.parseRecord(r)
 		if errors.Is(err, ingest.ErrIgnored) {
 			ignored = append(ignored, err)
 			continue
 		}
 		if err != nil {
-			return nil, err
+			if len(recs) == 1 {
+				return nil, err
+			}
+			item := r.path
+			if item == "" {
+				item = fmt.Sprintf("record %d", i)
+			}
+			bad = append(bad, ingest.ItemError{Item: item, Err: err})
+			continue
 		}
 		out = append(out, evs...)
+	}
+	if len(bad) > 0 {
+		return ingest.Partial(out, bad)
 	}
 	if len(out) == 0 {
 		if len(ignored) == 1 {
