@@ -29,9 +29,11 @@ type PipelineOptions struct {
 	ReplayInterval time.Duration
 	// Linker, when set, enriches records before they are written (links
 	// incidents to the deployments that probably caused them).
-	Linker   Linker
-	Logger   *slog.Logger
-	Registry prometheus.Registerer
+	Linker Linker
+	// LinkTimeout bounds the Linker's work on one submission (default 2s).
+	LinkTimeout time.Duration
+	Logger      *slog.Logger
+	Registry    prometheus.Registerer
 }
 
 // Linker enriches accepted records in place before they are stored.
@@ -55,6 +57,9 @@ func (o *PipelineOptions) defaults() error {
 	}
 	if o.ReplayInterval <= 0 {
 		o.ReplayInterval = 2 * time.Second
+	}
+	if o.LinkTimeout <= 0 {
+		o.LinkTimeout = 2 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -147,8 +152,13 @@ func (p *Pipeline) Submit(ctx context.Context, records []Record, payloads []Payl
 	if len(records) == 0 && len(payloads) == 0 {
 		return nil
 	}
-	if p.o.Linker != nil {
-		p.o.Linker.Link(ctx, records)
+	if p.o.Linker != nil && !p.isDown() {
+		// Linking reads ClickHouse: bounded, and skipped while it is
+		// down, so that an outage never delays the acknowledgement past
+		// the senders' timeouts (the records are stored unlinked).
+		lctx, cancel := context.WithTimeout(ctx, p.o.LinkTimeout)
+		p.o.Linker.Link(lctx, records)
+		cancel()
 	}
 	s := &submission{records: records, payloads: payloads, done: make(chan error, 1)}
 	select {

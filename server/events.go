@@ -36,7 +36,13 @@ type ingestResponse struct {
 func (s *Server) readBody(c *gin.Context) ([]byte, bool) {
 	r := http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes)
 	var src io.Reader = r
-	if strings.EqualFold(c.GetHeader("Content-Encoding"), "gzip") {
+	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
+	case "", "identity", "gzip", "x-gzip":
+	default:
+		fail(c, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported (send gzip or no encoding)", enc), nil)
+		return nil, false
+	}
+	if enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc == "gzip" || enc == "x-gzip" {
 		gz, err := gzip.NewReader(r)
 		if err != nil {
 			fail(c, http.StatusBadRequest, "body says Content-Encoding: gzip but is not gzip: "+err.Error(), nil)

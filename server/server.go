@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -146,6 +147,12 @@ func fail(c *gin.Context, status int, msg string, detail any) {
 	c.AbortWithStatusJSON(status, apiError{Error: msg, Detail: detail})
 }
 
+// queryVerifier is a webhook whose sender can authenticate with a ?token=
+// query parameter only (Jira Data Center).
+type queryVerifier interface {
+	VerifyQuery(q url.Values) error
+}
+
 // auth requires a bearer token when tokens are configured. Webhook senders
 // that cannot set headers may pass ?token= instead; it is never logged.
 func (s *Server) auth(allowQuery bool) gin.HandlerFunc {
@@ -158,8 +165,8 @@ func (s *Server) auth(allowQuery bool) gin.HandlerFunc {
 		tok := ""
 		if q := c.Query("token"); allowQuery && q != "" {
 			tok = q
-		} else if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			tok = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		} else if h := c.GetHeader("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+			tok = strings.TrimSpace(h[7:])
 		}
 		if tok == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="throughline"`)
@@ -168,6 +175,13 @@ func (s *Server) auth(allowQuery bool) gin.HandlerFunc {
 		}
 		for _, want := range s.o.Tokens {
 			if subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1 {
+				return
+			}
+		}
+		// A sender that can only put its own source's token in the URL
+		// (Jira Data Center) authenticates as that source.
+		if allowQuery && c.Query("token") != "" {
+			if qv, ok := s.o.Webhooks[c.Param("source")].(queryVerifier); ok && qv.VerifyQuery(c.Request.URL.Query()) == nil {
 				return
 			}
 		}

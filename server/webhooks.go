@@ -39,9 +39,12 @@ func (s *Server) handleWebhook(c *gin.Context, wh ingest.Webhook) {
 		return
 	}
 	if err := wh.Verify(c.Request.Header, body); err != nil {
-		s.o.Pipeline.Reject("signature")
-		fail(c, http.StatusUnauthorized, err.Error(), nil)
-		return
+		qv, ok := wh.(queryVerifier)
+		if !ok || c.Query("token") == "" || qv.VerifyQuery(c.Request.URL.Query()) != nil {
+			s.o.Pipeline.Reject("signature")
+			fail(c, http.StatusUnauthorized, err.Error(), nil)
+			return
+		}
 	}
 	delivery := ""
 	if d, ok := wh.(ingest.DeliveryIDer); ok {

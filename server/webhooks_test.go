@@ -13,6 +13,7 @@ import (
 	"github.com/throughline/throughline/ingest"
 	"github.com/throughline/throughline/ingest/alertmanager"
 	"github.com/throughline/throughline/ingest/github"
+	"github.com/throughline/throughline/ingest/jira"
 	"github.com/throughline/throughline/queries/chtest"
 )
 
@@ -147,5 +148,38 @@ func TestWebhookBadItemsBesideGoodOnes(t *testing.T) {
 	}
 	if n := stored("github"); n != 1 {
 		t.Errorf("%d github events stored, want the 1 good commit", n)
+	}
+}
+
+// TestJiraQueryToken: Jira Data Center can only put a token in the webhook
+// URL. ?token= with Jira's token is accepted, with or without API tokens
+// configured; a wrong one is refused; a lower-case "bearer" API token is
+// accepted on the API.
+func TestJiraQueryToken(t *testing.T) {
+	body, err := os.ReadFile("../testdata/webhooks/jira/jira_issue_created.incident.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jh, err := jira.New(jira.Options{Token: "jira-token-0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := map[string]string{"Content-Type": "application/json"}
+	for _, tokens := range [][]string{nil, {"api-token-0123456789abcdef"}} {
+		ts := newTestServer(t, chtest.NewStore(t, chtest.Embedded(t)), tsOptions{tokens: tokens, webhooks: map[string]ingest.Webhook{"jira": jh}})
+		if r := do(t, "POST", ts.URL+"/webhooks/jira?token=jira-token-0123456789", body, js); r.Status != 200 {
+			t.Errorf("API tokens %v: Jira's token in the URL: %d %s, want 200", tokens, r.Status, r.Body)
+		}
+		if r := do(t, "POST", ts.URL+"/webhooks/jira?token=not-the-token-000000", body, js); r.Status != 401 {
+			t.Errorf("API tokens %v: a wrong token in the URL: %d %s, want 401", tokens, r.Status, r.Body)
+		}
+		if r := do(t, "POST", ts.URL+"/webhooks/jira", body, js); r.Status != 401 {
+			t.Errorf("API tokens %v: no token: %d %s, want 401", tokens, r.Status, r.Body)
+		}
+		if tokens != nil {
+			if r := do(t, "GET", ts.URL+"/api/v1/events?limit=1", nil, map[string]string{"Authorization": "bearer " + tokens[0]}); r.Status != 200 {
+				t.Errorf("lower-case bearer: %d %s, want 200", r.Status, r.Body)
+			}
+		}
 	}
 }
