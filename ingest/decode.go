@@ -210,6 +210,17 @@ func decodeChecked(raw []byte) (Event, error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return Event{}, fmt.Errorf("event must be a JSON object: %s", jsonErr(err))
 	}
+	// Field names match case-insensitively, as the fast path's decoder
+	// matches them ("ID" is id): the same item decodes the same whatever
+	// else it carries. An exact name wins over another spelling.
+	for k, v := range fields {
+		if lk := strings.ToLower(k); lk != k && knownFields[lk] {
+			if _, exact := fields[lk]; !exact {
+				fields[lk] = v
+			}
+			delete(fields, k)
+		}
+	}
 	var e Event
 	strs := map[string]*string{
 		"id": &e.ID, "source": &e.Source, "type": &e.Type, "subject": &e.Subject,
