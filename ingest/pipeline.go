@@ -82,6 +82,10 @@ type Pipeline struct {
 	// spool instead of waiting for a write timeout each time.
 	mu   sync.Mutex
 	down bool
+	// sources are the source label values in use: the source of a generic
+	// event is the client's to choose, so past maxSourceLabels new ones
+	// count as "other" (a metric's label values must stay few).
+	sources map[string]bool
 
 	accepted   *prometheus.CounterVec
 	rejected   *prometheus.CounterVec
@@ -171,10 +175,28 @@ func (p *Pipeline) Submit(ctx context.Context, records []Record, payloads []Payl
 	err := <-s.done
 	if err == nil {
 		for _, r := range records {
-			p.accepted.WithLabelValues(r.Event.Source).Inc()
+			p.accepted.WithLabelValues(p.sourceLabel(r.Event.Source)).Inc()
 		}
 	}
 	return err
+}
+
+// maxSourceLabels bounds the distinct source labels of the accepted counter.
+const maxSourceLabels = 100
+
+func (p *Pipeline) sourceLabel(source string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sources == nil {
+		p.sources = map[string]bool{}
+	}
+	if !p.sources[source] {
+		if len(p.sources) >= maxSourceLabels {
+			return "other"
+		}
+		p.sources[source] = true
+	}
+	return source
 }
 
 // Run batches submissions until ctx ends, then flushes what is pending and
