@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,12 +31,22 @@ type ImportOptions struct {
 	ChangeBusObID   string `yaml:"change_busobid"`
 	// PageSize is the number of records a page (default 200).
 	PageSize int `yaml:"page_size"`
+	// AuthMode is the token request's auth_mode: Internal (Cherwell's
+	// default), LDAP, SAML, Windows or Auto, for users who do not log in
+	// with a Cherwell password.
+	AuthMode string `yaml:"auth_mode"`
 }
+
+// AuthModes are the token request's auth_mode values.
+var AuthModes = []string{"Internal", "LDAP", "SAML", "Windows", "Auto"}
 
 var busObIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{16,64}$`)
 
 // Validate reports the first bad option, naming its YAML key.
 func (o ImportOptions) Validate() error {
+	if o.AuthMode != "" && !slices.Contains(AuthModes, o.AuthMode) {
+		return fmt.Errorf("auth_mode: %q is not one of %s", o.AuthMode, strings.Join(AuthModes, ", "))
+	}
 	if o.Client == nil {
 		return errNoClient
 	}

@@ -527,6 +527,7 @@ func TestOptionsNameTheKey(t *testing.T) {
 		{ImportOptions{IncidentBusObID: "Incident", Streams: []string{StreamIncidents}}, "incident_busobid"},
 		{both(ImportOptions{Streams: []string{"problems"}}), "streams[0]"},
 		{both(ImportOptions{PageSize: 5000}), "page_size"},
+		{both(ImportOptions{AuthMode: "Kerberos"}), "auth_mode"},
 		{both(ImportOptions{Options: Options{TimeZone: "Mars/Olympus"}}), "time_zone"},
 		{both(ImportOptions{Options: Options{DateLayout: "d/m/y"}}), "date_layout"},
 		{both(ImportOptions{Options: Options{Fields: map[string]string{"owner": "Owner"}}}), "fields.owner"},
@@ -612,4 +613,29 @@ func (s fuzzServer) RoundTrip(r *http.Request) (*http.Response, error) {
 	res := rec.Result()
 	res.Request = r
 	return res, nil
+}
+
+// TestAuthMode: the token request carries auth_mode when one is set.
+func TestAuthMode(t *testing.T) {
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /CherwellAPI/token", func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.URL.Query().Get("auth_mode"))
+		w.Write([]byte(`{"access_token":"tok","token_type":"bearer","expires_in":3600,"refresh_token":"rt"}`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, mode := range []string{"", "LDAP"} {
+		c, err := NewAPIClient(poll.ClientOptions{BaseURL: srv.URL, Auth: goodAuth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetAuthMode(mode)
+		if err := c.login(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 || got[0] != "" || got[1] != "LDAP" {
+		t.Errorf("auth_mode sent %q, want none then LDAP", got)
+	}
 }

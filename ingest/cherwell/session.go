@@ -39,6 +39,8 @@ type API struct {
 	token   string
 	refresh string
 	expires time.Time
+	// authMode is the token request's auth_mode; "" sends none.
+	authMode string
 }
 
 // NewAPIClient returns a session for the server at o.BaseURL (the
@@ -145,8 +147,22 @@ type tokenAnswer struct {
 
 // grant posts a token request; refused says whether Cherwell refused it
 // (a 400 invalid_grant or a 401).
+// SetAuthMode sets the token request's auth_mode (see ImportOptions).
+func (s *API) SetAuthMode(mode string) {
+	s.mu.Lock()
+	s.authMode = mode
+	s.mu.Unlock()
+}
+
 func (s *API) grant(ctx context.Context, form url.Values) (refused *poll.StatusError, err error) {
-	r, err := s.c.Do(ctx, http.MethodPost, tokenPath, nil, []byte(form.Encode()), "application/x-www-form-urlencoded")
+	s.mu.Lock()
+	mode := s.authMode
+	s.mu.Unlock()
+	var q url.Values
+	if mode != "" {
+		q = url.Values{"auth_mode": {mode}}
+	}
+	r, err := s.c.Do(ctx, http.MethodPost, tokenPath, q, []byte(form.Encode()), "application/x-www-form-urlencoded")
 	var se *poll.StatusError
 	if errors.As(err, &se) && (se.Status == http.StatusBadRequest || se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
 		return se, nil

@@ -213,6 +213,7 @@ func Build(j poll.Job, o Options) (poll.Importer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
+		c.SetAuthMode(io.AuthMode)
 		io.Client = c
 		imp, err := cherwell.NewPoller(io)
 		return checked(optKey, imp, err)
