@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -166,7 +167,13 @@ func BenchmarkMeasures(b *testing.B) {
 				opts := demo.Options{End: end, Scale: sz.scale}
 				n := load(b, st, opts)
 				cat := demo.Catalog(opts)
-				comp, err := metrics.NewComputer(metrics.Options{Store: st, Catalog: &cat})
+				var mu sync.Mutex
+				perQuery := map[string]time.Duration{}
+				comp, err := metrics.NewComputer(metrics.Options{Store: st, Catalog: &cat, Observe: func(q string, d time.Duration) {
+					mu.Lock()
+					perQuery[q] += d
+					mu.Unlock()
+				}})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -196,6 +203,16 @@ func BenchmarkMeasures(b *testing.B) {
 				b.ReportMetric(float64(per)/float64(base), "x-scan")
 				fmt.Fprintf(os.Stderr, "measures %-8s %4s (%s events): %v per grouped query, %.1fx a FINAL count scan (%v)\n",
 					name, sz.name, strconv.Itoa(n), per.Round(time.Millisecond), float64(per)/float64(base), base.Round(time.Millisecond))
+				// Where the time goes: each statement's share (they run
+				// concurrently, so the shares add up to more than the whole).
+				names := make([]string, 0, len(perQuery))
+				for q := range perQuery {
+					names = append(names, q)
+				}
+				sort.Slice(names, func(i, j int) bool { return perQuery[names[i]] > perQuery[names[j]] })
+				for _, q := range names {
+					fmt.Fprintf(os.Stderr, "    %-40s %v\n", q, (perQuery[q] / time.Duration(runs)).Round(time.Millisecond))
+				}
 			})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 )
@@ -196,7 +197,11 @@ func DecodeJSON(name string, body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ErrPayload, name, te.Field, te.Type, te.Value)
+			field := te.Field
+			if field == "" {
+				field = "(the body)"
+			}
+			return fmt.Errorf("%w: %s: field %s must be %s, not %s", ErrPayload, name, field, jsonKind(te.Type), te.Value)
 		}
 		return fmt.Errorf("%w: %s: %v", ErrPayload, name, err)
 	}
@@ -364,4 +369,31 @@ func Partial(events []Event, errs ItemErrors) ([]Event, error) {
 		return events, nil
 	}
 	return events, errs
+}
+
+// jsonKind says what JSON a Go type takes: "an object", "a string"; never
+// a Go type's spelling.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
 }

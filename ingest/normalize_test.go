@@ -137,7 +137,8 @@ func TestDecodeJSON(t *testing.T) {
 		body, want string
 	}{
 		{`{"n": 1}`, ""},
-		{`{"n": "x"}`, "bad payload: push: field n must be int, not string"},
+		{`{"n": "x"}`, "bad payload: push: field n must be a whole number, not string"},
+		{`{"n": {"a": 1}}`, "bad payload: push: field n must be a whole number, not object"},
 		{`[`, "bad payload: push: unexpected end of JSON input"},
 	} {
 		err := DecodeJSON("push", []byte(tc.body), &v)
