@@ -46,6 +46,10 @@ func SplitBody(body []byte) ([]Item, error) {
 		}
 		return items, nil
 	}
+	if trimmed[0] == '{' && bytes.IndexByte(trimmed, '\n') >= 0 && json.Valid(trimmed) {
+		// One pretty-printed event, not NDJSON: take it whole.
+		return []Item{{Index: 0, Raw: json.RawMessage(trimmed)}}, nil
+	}
 	var items []Item
 	line := 0
 	for len(body) > 0 {

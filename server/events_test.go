@@ -80,6 +80,7 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "unsupported cdevent type", body: []byte(`[{"context":{"specversion":"0.4.1","id":"c1","source":"s","type":"dev.cdevents.testcaserun.finished.0.1.0","timestamp":"2026-11-20T10:04:00Z"},"subject":{"id":"x","content":{}}}]`), headers: js, status: 400, want: "testcaserun"},
 		{name: "good and bad mixed", body: []byte("[" + good + `, {"id":"bad"}, ` + strings.Replace(good, "ok-1", "ok-2", 1) + "]"), headers: js, status: 200, want: `"index":1`, accepted: 2, goodIDs: []string{"ok-1", "ok-2"}},
 		{name: "same event twice in one body", body: []byte("[" + good + "," + good + "]"), headers: js, status: 200, want: `"accepted":2`, accepted: 2, goodIDs: []string{"ok-1"}},
+		{name: "one pretty-printed event", body: []byte("{\n  \"id\": \"ok-1\",\n  \"source\": \"s\",\n  \"type\": \"build.finished\",\n  \"time\": \"2026-11-20T10:04:00Z\",\n  \"subject\": \"1\",\n  \"outcome\": \"success\"\n}\n"), headers: js, status: 200, want: `"accepted":1`, accepted: 1, goodIDs: []string{"ok-1"}},
 		{name: "gzip good body", body: gz(good), headers: map[string]string{"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}, status: 200, want: `"accepted":1`, accepted: 1, goodIDs: []string{"ok-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
