@@ -66,8 +66,11 @@ func (s *Server) readBody(c *gin.Context) ([]byte, bool) {
 
 func (s *Server) postEvents(c *gin.Context) {
 	ct := c.ContentType()
-	if ct != "" && ct != "application/json" && ct != "application/x-ndjson" && ct != "application/jsonl" &&
-		ct != "application/cloudevents-batch+json" && ct != "text/plain" {
+	if ct == "application/cloudevents-batch+json" || ct == "application/cloudevents+json" {
+		fail(c, http.StatusUnsupportedMediaType, "Content-Type "+ct+": CloudEvents envelopes go to POST /webhooks/cdevents (binary, structured or batch mode); this endpoint takes generic events or CDEvents bodies", nil)
+		return
+	}
+	if ct != "" && ct != "application/json" && ct != "application/x-ndjson" && ct != "application/jsonl" && ct != "text/plain" {
 		fail(c, http.StatusUnsupportedMediaType, "Content-Type "+ct+" is not supported: send application/json (an array) or application/x-ndjson", nil)
 		return
 	}

@@ -75,6 +75,7 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "body over the limit", body: []byte(big), headers: js, status: 413, want: "body larger than the limit"},
 		{name: "gzip body over the limit", body: gz(big), headers: map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}, status: 413, want: "body larger than the limit"},
 		{name: "gzip header but plain body", body: []byte(good), headers: map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}, status: 400, want: "is not gzip"},
+		{name: "cloudevents batch on the generic endpoint", body: []byte(`[{"specversion":"1.0","id":"1","source":"s","type":"dev.cdevents.service.deployed.0.2.0","data":{}}]`), headers: map[string]string{"Content-Type": "application/cloudevents-batch+json"}, status: 415, want: "POST /webhooks/cdevents"},
 		{name: "unsupported content encoding", body: []byte(good), headers: map[string]string{"Content-Type": "application/json", "Content-Encoding": "br"}, status: 415, want: `Content-Encoding "br" is not supported`},
 		{name: "unsupported content type", body: []byte("<xml/>"), headers: map[string]string{"Content-Type": "application/xml"}, status: 415, want: "application/xml is not supported"},
 		{name: "unsupported cdevent type", body: []byte(`[{"context":{"specversion":"0.4.1","id":"c1","source":"s","type":"dev.cdevents.testcaserun.finished.0.1.0","timestamp":"2026-11-20T10:04:00Z"},"subject":{"id":"x","content":{}}}]`), headers: js, status: 400, want: "testcaserun"},
