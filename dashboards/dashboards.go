@@ -240,6 +240,17 @@ func self(o Options) (dashboard.Dashboard, error) {
 	b.health("Measures up and their age", "1 when the last computation of the exported measures succeeded; age of the last good one.", "short",
 		q("A", `min(throughline_measures_up)`, "up"),
 		q("B", `max(time() - throughline_measures_computed_timestamp_seconds)`, "age (s)"))
+	b.row("Alerts and runbooks")
+	b.health("Alerts firing and pending, by rule", "Throughline's own alerts (threshold, forecast, anomaly, burn rate): their explanations are at /api/v1/alerts.", "short",
+		q("A", `sum by (rule, severity) (throughline_alerts{state="firing"})`, "firing: {{rule}} ({{severity}})"),
+		q("B", `sum by (rule) (throughline_alerts{state="pending"})`, "pending: {{rule}}"))
+	b.health("Notifications and runbook calls, by outcome", "Delivery attempts per second: delivered, retry, dead (dead-lettered), dropped.", "ops",
+		q("A", `sum by (kind, outcome) (rate(throughline_alert_deliveries_total[$__rate_interval]))`, "{{kind}} {{outcome}}"))
+	b.health("Runbook decisions, last hour, by trigger", "Fired, suppressed (dedupe, cooldown, rate limits, kill switch), awaiting approval, dry run: the audit trail is at /api/v1/alerts/audit.", "short",
+		q("A", `sum by (trigger, decision) (increase(throughline_alert_actions_total[1h]))`, "{{trigger}}: {{decision}}"))
+	b.health("Outbox and rule evaluations", "Notifications and runbook calls waiting to be delivered; rule evaluations in the last hour, by result (ok, error).", "short",
+		q("A", `sum(throughline_alert_outbox_jobs)`, "outbox"),
+		q("B", `sum by (result) (increase(throughline_alert_rule_evaluations_total[1h]))`, "evaluations: {{result}}"))
 	b.row("Collectors")
 	b.health("Collector health: events per source, last hour", "A source whose line drops to zero has gone quiet: check its webhook or poller.", "short",
 		q("A", `sum by (source) (increase(throughline_ingest_events_accepted_total[1h]))`, "{{source}}"))

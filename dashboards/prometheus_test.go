@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"github.com/throughline/throughline/alerting"
 	"github.com/throughline/throughline/demo"
 	"github.com/throughline/throughline/eventstore"
 	"github.com/throughline/throughline/ingest"
@@ -71,6 +72,32 @@ func TestPromQLOnRealPrometheus(t *testing.T) {
 	pipeDone := make(chan struct{})
 	go func() { pipe.Run(ctx); close(pipeDone) }()
 	defer func() { cancel(); <-pipeDone }()
+	// A real alerting engine: a rule that fires for every deploying
+	// service, one that waits (pending), a receiver and a dry-run trigger,
+	// so the alert panels have data.
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer hook.Close()
+	zero := 0.0
+	alerts, err := alerting.New(alerting.Options{Store: st, Computer: comp, DataDir: t.TempDir(), Registry: reg,
+		Clock: func() time.Time { return demoEnd }, PollInterval: 50 * time.Millisecond,
+		Config: alerting.Config{
+			Rules: []alerting.Rule{
+				{Name: "deploying", Kind: alerting.KindThreshold, Measure: "deployment_frequency_per_day", Op: ">", Threshold: &zero, GroupBy: "team"},
+				{Name: "deployed", Kind: alerting.KindThreshold, Measure: "deployments", Op: ">", Threshold: &zero, GroupBy: "team", For: alerting.Duration(time.Hour)},
+			},
+			Receivers: []alerting.Receiver{{Name: "hook", URL: hook.URL}},
+			Triggers: []alerting.Trigger{{Name: "restart", Match: map[string]string{"alertname": "deploying"},
+				Action: alerting.ActionSpec{Type: "webhook", URL: hook.URL}, Guardrails: alerting.Guardrails{DryRun: true}}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alerts.Evaluate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alertsDone := make(chan struct{})
+	go func() { alerts.Run(ctx); close(alertsDone) }()
+	defer func() { cancel(); <-alertsDone }()
 	srv, err := server.New(server.Options{Pipeline: pipe, Events: es, Measures: comp, Gatherer: reg, Mounts: []server.Mount{Mount(Options{})}})
 	if err != nil {
 		t.Fatal(err)
