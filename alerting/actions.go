@@ -288,7 +288,9 @@ func (e *Engine) actionBody(t Trigger, a *Alert, act *Action, event string) ([]b
 func (e *Engine) onResolvedLocked(a *Alert, at time.Time) {
 	for _, id := range sortedKeys(e.st.Actions) {
 		act := e.st.Actions[id]
-		if act.Fingerprint != a.Fingerprint {
+		// Only this episode's actions: those of an earlier firing were
+		// settled (and their PagerDuty incidents resolved) when it cleared.
+		if act.Fingerprint != a.Fingerprint || !act.Episode.Equal(a.episode()) {
 			continue
 		}
 		base := e.auditBase(act)
@@ -299,7 +301,7 @@ func (e *Engine) onResolvedLocked(a *Alert, at time.Time) {
 			e.auditLocked(base)
 		case ActionSent, ActionDelivered:
 			t, ok := e.triggers[act.Trigger]
-			if act.Outcome == "" && ok && act.RanAt != nil && at.Sub(*act.RanAt) <= t.Guardrails.ResolveWithin.D() {
+			if act.Outcome == "" && ok && act.RanAt != nil && !at.Before(*act.RanAt) && at.Sub(*act.RanAt) <= t.Guardrails.ResolveWithin.D() {
 				e.outcomeLocked(act, "resolved", fmt.Sprintf("the alert cleared %s after the action ran", at.Sub(*act.RanAt).Round(time.Second)), "throughline", at)
 			}
 			if ok && t.Action.Type == ActionPagerDuty {

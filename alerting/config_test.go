@@ -112,6 +112,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"reserved label", "rules: [{name: a, kind: threshold, measure: deployments, op: '>', threshold: 1, labels: {alertname: x}}]", "alerting.rules[0].labels.alertname"},
 		{"bad duration", "rules: [{name: a, kind: threshold, measure: deployments, op: '>', threshold: 1, for: soon}]", "not a duration"},
 		{"schedule", "schedule: every hour", "alerting.schedule"},
+		{"external url with credentials", "external_url: 'https://admin:hunter2@throughline.example.com'", "alerting.external_url"},
+		{"external url with a query", "external_url: 'https://throughline.example.com/?token=abc'", "alerting.external_url"},
 		{"receiver url", "receivers: [{name: r, url: ftp://x}]", "alerting.receivers[0].url"},
 		{"receiver type", "receivers: [{name: r, url: 'http://x', type: slack}]", "alerting.receivers[0].type"},
 		{"secret prefix", "receivers: [{name: r, url: 'http://x', secret: abc}]", "alerting.receivers[0].secret"},

@@ -100,6 +100,12 @@ func New(o Options) (*Engine, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{}
 	}
+	// Never follow a redirect: a 302 would turn the POST into a GET
+	// without its body (a 200 then would count as delivered) and carry the
+	// action's token headers to another host. A 3xx is a failed attempt.
+	hc := *o.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	o.HTTPClient = &hc
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -300,10 +306,12 @@ func (e *Engine) resolveLocked(a *Alert, at time.Time) {
 	a.EndsAt = timePtr(at)
 	a.UpdatedAt = at
 	e.auditLocked(AuditRecord{Event: "alert.resolved", Fingerprint: a.Fingerprint, Rule: a.Rule})
+	// Settle the actions first: one awaiting approval is cancelled, so the
+	// resolved notification carries no approve/deny link.
+	e.onResolvedLocked(a, at)
 	if a.Source == "rule" {
 		e.notifyLocked(a, at, "")
 	}
-	e.onResolvedLocked(a, at)
 }
 
 // pruneLocked forgets resolved alerts after the retention and finished

@@ -148,17 +148,26 @@ func (o *outbox) due(now time.Time) []*job {
 	return out
 }
 
-// next is the earliest due time of a job not under way (zero if none).
+// next is the earliest due time of the oldest job of each target not
+// under way (zero if none): a target's later jobs wait behind its oldest,
+// so their own due times (already past while it backs off) say nothing.
 func (o *outbox) next() time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var t time.Time
+	heads := map[string]*job{}
 	for _, j := range o.jobs {
-		if o.inflight[j.Kind+"/"+j.Target] {
+		k := j.Kind + "/" + j.Target
+		if h, ok := heads[k]; !ok || j.Seq < h.Seq {
+			heads[k] = j
+		}
+	}
+	var t time.Time
+	for k, h := range heads {
+		if o.inflight[k] {
 			continue
 		}
-		if t.IsZero() || j.Due.Before(t) {
-			t = j.Due
+		if t.IsZero() || h.Due.Before(t) {
+			t = h.Due
 		}
 	}
 	return t

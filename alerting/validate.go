@@ -29,6 +29,10 @@ func (c Config) Validate() error {
 	if c.ExternalURL != "" {
 		if err := checkURL(c.ExternalURL); err != nil {
 			bad("external_url", "%v", err)
+		} else if u, _ := url.Parse(c.ExternalURL); u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			// It goes into every notification (approval links, alerts_url):
+			// credentials would reach every receiver.
+			bad("external_url", "must be the service's base URL, without user info, query or fragment")
 		}
 	}
 	if c.ResolvedRetention < 0 {
