@@ -106,9 +106,20 @@ func (e *Engine) Flush(ctx context.Context) error {
 		if err := e.o.Store.Insert(ctx, "alert_audit", auditColumns, rows); err != nil {
 			return fmt.Errorf("write audit trail: %w", err)
 		}
+		written := make(map[string]bool, len(audit))
+		for _, r := range audit {
+			written[r.ID] = true
+		}
 		e.mu.Lock()
-		// Records appended meanwhile stay; the written prefix goes.
-		e.st.Audit = e.st.Audit[min(len(audit), len(e.st.Audit)):]
+		// The written records go, by identity: records appended meanwhile
+		// stay, and so do all of them if the slice was trimmed meanwhile.
+		kept := e.st.Audit[:0]
+		for _, r := range e.st.Audit {
+			if !written[r.ID] {
+				kept = append(kept, r)
+			}
+		}
+		e.st.Audit = kept
 		e.saveLocked()
 		e.mu.Unlock()
 	}
@@ -125,8 +136,19 @@ func (e *Engine) Flush(ctx context.Context) error {
 		if err := e.o.Store.Insert(ctx, "alert_deliveries", deliveryCols, rows); err != nil {
 			return fmt.Errorf("write delivery log: %w", err)
 		}
+		key := func(r DeliveryRecord) string { return fmt.Sprint(r.Job, "\x00", r.Attempt, "\x00", r.Time.UnixNano()) }
+		written := make(map[string]bool, len(dels))
+		for _, r := range dels {
+			written[key(r)] = true
+		}
 		e.mu.Lock()
-		e.st.Deliveries = e.st.Deliveries[min(len(dels), len(e.st.Deliveries)):]
+		kept := e.st.Deliveries[:0]
+		for _, r := range e.st.Deliveries {
+			if !written[key(r)] {
+				kept = append(kept, r)
+			}
+		}
+		e.st.Deliveries = kept
 		e.saveLocked()
 		e.mu.Unlock()
 	}
