@@ -97,6 +97,12 @@ func (e *Engine) attempt(ctx context.Context, j *job) {
 		msg = fmt.Sprintf("HTTP %d", status)
 	}
 	d := e.cfg.Delivery
+	if err == nil && status == http.StatusGone {
+		// 410: the endpoint is gone for good (the Standard Webhooks
+		// meaning); retrying for a day would change nothing.
+		e.deadJob(j, now, status, msg+": the receiver says the endpoint is gone", took)
+		return
+	}
 	if now.Sub(j.Created) >= d.DeadLetterAfter.D() {
 		e.deadJob(j, now, status, msg+fmt.Sprintf("; dead after %d attempts over %s", j.Attempts, now.Sub(j.Created).Round(time.Second)), took)
 		return

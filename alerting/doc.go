@@ -67,12 +67,15 @@
 // webhook-timestamp and webhook-signature "v1,<base64 HMAC-SHA256 of
 // id.timestamp.body>" under the receiver's whsec_ secret. Notifications wait
 // in an outbox of files under DataDir (one fsynced file per message), leave
-// it only when a receiver answers 2xx or when dead_letter_after has passed
-// (then they move to outbox/dead), and are retried with exponential backoff
-// and jitter, honouring Retry-After on 429 and 503. One receiver's messages
-// go out in order. A message is delivered at least once: a crash between a
-// receiver's 2xx and the removal of the file sends it again, with the same
-// webhook-id.
+// it only when a receiver answers 2xx, or 410 Gone, or when
+// dead_letter_after has passed (then they move to outbox/dead), and are
+// retried with exponential backoff and jitter, honouring Retry-After on 429
+// and 503. Redirects are not followed: a 3xx is a failed attempt. One
+// receiver's messages go out in order. A message is delivered at least
+// once: a crash between a receiver's 2xx and the removal of the file sends
+// it again, with the same webhook-id; a crash in the instant between
+// queueing a firing notification and saving the alert's state sends the
+// firing again after the restart, under a new id (the alert starts anew).
 //
 // # Runbook triggers
 //

@@ -153,3 +153,21 @@ func TestPagerDutyResolveOncePerEpisode(t *testing.T) {
 		clk.Advance(time.Hour)
 	}
 }
+
+// TestGoneIsDeadAtOnce: 410 Gone dead-letters the job on the first attempt.
+func TestGoneIsDeadAtOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
+	defer srv.Close()
+	e := bareEngine(t, Config{Receivers: []Receiver{{Name: "r", URL: srv.URL}}}, nil)
+	now := time.Now().UTC()
+	if err := e.outbox.add(job{ID: "n1", Kind: KindNotification, Target: "r", Body: []byte(`{}`), Created: now, Due: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.attempt(context.Background(), e.outbox.due(now)[0])
+	if n := e.outbox.len(); n != 0 {
+		t.Errorf("%d jobs still queued after 410 Gone", n)
+	}
+	if len(e.st.Deliveries) == 0 || e.st.Deliveries[len(e.st.Deliveries)-1].Outcome != "dead" {
+		t.Errorf("deliveries %+v, want the last one dead", e.st.Deliveries)
+	}
+}
