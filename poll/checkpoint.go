@@ -132,7 +132,10 @@ func (c *Checkpoint) Finish(name string) error {
 	if !s.InProgress {
 		return fmt.Errorf("checkpoint %s: stream %s finished without Begin", c.Job(), name)
 	}
-	if s.From.IsZero() || s.Since.Before(s.From) {
+	// The covered range is one interval, [From, Watermark]: a pass that
+	// began after the old watermark left a gap, so only its own range
+	// counts (the older one will be read again if asked for).
+	if s.From.IsZero() || s.Since.Before(s.From) || !s.Watermark.IsZero() && s.Since.After(s.Watermark) {
 		s.From = s.Since
 	}
 	s.Watermark = s.Started

@@ -152,6 +152,21 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{}
 	}
+	// A redirect may stay on the API's scheme and host, never leave it: Go
+	// drops Authorization on another host but not the tools' own token
+	// headers (PRIVATE-TOKEN, an auth_header), and the answer would come
+	// from elsewhere.
+	hc := *o.HTTPClient
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			return fmt.Errorf("refusing a redirect from %s://%s to %s://%s: credentials are only sent to the API host", first.Scheme, first.Host, req.URL.Scheme, req.URL.Host)
+		}
+		return nil
+	}
+	o.HTTPClient = &hc
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
