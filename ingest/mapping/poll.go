@@ -290,13 +290,17 @@ func (p *Poller) fetch(req poll.Request) poll.Fetch {
 				req.Logger.Warn("record skipped: it cannot be mapped", "record", i, "err", err)
 			}
 		}
+		// A short page is the last one only when the page size was asked
+		// for; without size_param the API's own size is unknown, so paging
+		// goes on until a page comes back empty.
+		full := len(recs) >= pg.Size || pg.SizeParam == "" && len(recs) > 0
 		switch pg.Kind {
 		case "offset":
-			if len(recs) >= pg.Size {
+			if full {
 				page.Next = "offset=" + strconv.Itoa(pos+len(recs))
 			}
 		case "page":
-			if len(recs) >= pg.Size {
+			if full {
 				page.Next = "page=" + strconv.Itoa(pos+1)
 			}
 		case "cursor":

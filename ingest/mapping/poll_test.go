@@ -2,11 +2,14 @@ package mapping
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +198,45 @@ func FuzzPollGenericPage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPollPagesWithoutSizeParam: with offset paging and no size_param, the
+// API's own page size is unknown (here 2, below paging.size): paging goes
+// on until a page comes back empty, so no record is left unread.
+func TestPollPagesWithoutSizeParam(t *testing.T) {
+	var recs []map[string]any
+	for _, f := range []string{"incidents.1.json", "incidents.2.json"} {
+		b, err := os.ReadFile(filepath.Join(pollDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Value []map[string]any }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, doc.Value...)
+	}
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
+		page := recs[min(skip, len(recs)):min(skip+2, len(recs))]
+		json.NewEncoder(w).Encode(map[string]any{"value": page})
+	}))
+	defer srv.Close()
+	clock := polltest.NewClock(pollNow)
+	o := pollOptions(t, newPollClient(t, srv.URL, clock, "k-123"))
+	o.Paging.SizeParam = ""
+	o.Paging.Size = 100
+	p, err := NewPoller(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got polltest.Collector
+	if err := p.Import(context.Background(), poll.Request{Since: pollSince, Now: clock.Now}, got.Sink, poll.NewMemoryCheckpoint("ivanti")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.IDs()); n != len(recs) || requests != (len(recs)+1)/2+1 {
+		t.Errorf("%d events from %d records in %d requests", n, len(recs), requests)
+	}
 }
