@@ -264,13 +264,18 @@ func (im *Importer) commits(repo apiRepo, req poll.Request) poll.Fetch {
 			return poll.Page{}, err
 		}
 		out := poll.Page{Next: nextOf(p, next)}
+		// The list is in graph order and a commit's date is its author
+		// date, which need not fall: an old commit rebased yesterday sits
+		// among new ones. Old commits are skipped, and paging stops only
+		// at a page that is old throughout.
 		var cs []apiCommit
 		for _, c := range p.Values {
-			if before(c.Date, since) {
-				out.Next = ""
-				break
+			if !before(c.Date, since) {
+				cs = append(cs, c)
 			}
-			cs = append(cs, c)
+		}
+		if len(cs) == 0 && len(p.Values) > 0 {
+			out.Next = ""
 		}
 		evs, skipped, err := im.commitEvents(req.Logger, repo.FullName, branch, cs, "")
 		if err != nil {
