@@ -297,7 +297,7 @@ func (im *Importer) mergeRequests(p apiProject, req poll.Request) poll.Fetch {
 	return func(ctx context.Context, next string, since time.Time) (poll.Page, error) {
 		if next == "" {
 			q := url.Values{"state": {"merged"}, "updated_after": {isoTime(since)}, "order_by": {"updated_at"},
-				"sort": {"asc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
+				"sort": {"desc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
 			next = im.projectPath(p) + "/merge_requests?" + q.Encode()
 		}
 		var mrs []apiMergeRequest

@@ -49,7 +49,7 @@ type deploymentHook struct {
 func (im *Importer) deployments(p apiProject, req poll.Request) poll.Fetch {
 	return func(ctx context.Context, next string, since time.Time) (poll.Page, error) {
 		if next == "" {
-			q := url.Values{"updated_after": {isoTime(since)}, "order_by": {"updated_at"}, "sort": {"asc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
+			q := url.Values{"updated_after": {isoTime(since)}, "order_by": {"updated_at"}, "sort": {"desc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
 			next = im.projectPath(p) + "/deployments?" + q.Encode()
 		}
 		var ds []apiDeployment
@@ -109,7 +109,7 @@ type pipelineHook struct {
 func (im *Importer) pipelines(p apiProject, req poll.Request) poll.Fetch {
 	return func(ctx context.Context, next string, since time.Time) (poll.Page, error) {
 		if next == "" {
-			q := url.Values{"updated_after": {isoTime(since)}, "order_by": {"updated_at"}, "sort": {"asc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
+			q := url.Values{"updated_after": {isoTime(since)}, "order_by": {"updated_at"}, "sort": {"desc"}, "per_page": {strconv.Itoa(im.o.PerPage)}}
 			next = im.projectPath(p) + "/pipelines?" + q.Encode()
 		}
 		var ps []apiPipeline
