@@ -168,16 +168,20 @@ func writeDirectory(dir, base string, files map[string][]byte, formats []string)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("directory %s: %w", dir, err)
 	}
+	// Every rendering that exists is written; the missing or failed ones
+	// (a PDF without Chromium) are reported together.
+	var errs []error
 	for _, f := range formats {
 		b, ok := files[f]
 		if !ok {
-			return fmt.Errorf("directory %s: no %s rendering", dir, f)
+			errs = append(errs, fmt.Errorf("directory %s: no %s rendering", dir, f))
+			continue
 		}
 		if err := writeAtomic(filepath.Join(dir, base+"."+f), b); err != nil {
-			return fmt.Errorf("directory %s: %w", dir, err)
+			errs = append(errs, fmt.Errorf("directory %s: %w", dir, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // writeAtomic writes a file under a temporary name and renames it, so a

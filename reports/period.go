@@ -72,6 +72,10 @@ type Window struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
 	Days int       `json:"days"`
+	// Months is 1 for a calendar month and 3 for a quarter (0 otherwise):
+	// earlier periods are then calendar months, not the same number of
+	// days (October is compared with September, not 31 Aug – 30 Sep).
+	Months int `json:"months,omitempty"`
 }
 
 // Window resolves the period at instant at, in time zone loc.
@@ -87,10 +91,14 @@ func (p Period) Window(at time.Time, loc *time.Location) (Window, error) {
 		return dayWindow(to.AddDate(0, 0, -7), to, loc), nil
 	case "month":
 		to := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-		return dayWindow(to.AddDate(0, -1, 0), to, loc), nil
+		w := dayWindow(to.AddDate(0, -1, 0), to, loc)
+		w.Months = 1
+		return w, nil
 	case "quarter":
 		to := time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc)
-		return dayWindow(to.AddDate(0, -3, 0), to, loc), nil
+		w := dayWindow(to.AddDate(0, -3, 0), to, loc)
+		w.Months = 3
+		return w, nil
 	case "days":
 		to := time.Date(y, m, d, 0, 0, 0, 0, loc)
 		return dayWindow(to.AddDate(0, 0, -p.days), to, loc), nil
@@ -147,6 +155,14 @@ func (w Window) shift(k int, loc *time.Location) Window {
 	if k == 0 {
 		return w
 	}
+	if w.Months > 0 {
+		f := w.From.In(loc)
+		from := time.Date(f.Year(), f.Month()-time.Month(k*w.Months), 1, 0, 0, 0, 0, loc)
+		to := time.Date(f.Year(), f.Month()-time.Month((k-1)*w.Months), 1, 0, 0, 0, 0, loc)
+		s := dayWindow(from, to, loc)
+		s.Months = w.Months
+		return s
+	}
 	if w.Days > 0 {
 		f := w.From.In(loc)
 		from := time.Date(f.Year(), f.Month(), f.Day()-k*w.Days, 0, 0, 0, 0, loc)
@@ -193,12 +209,16 @@ func (w Window) phrase(loc *time.Location) string {
 	return fmt.Sprintf("the %d days from %s to %s", w.Days, from.Format(f), last.Format("2 Jan 2006"))
 }
 
-// short is a trend bucket's label: its first day ("2 Mar"), or month
-// ("Mar 26") for windows of four weeks or more.
+// short is a trend bucket's label: its first day ("2 Mar"), its month
+// ("Oct 2026") or quarter ("Q3 2026"), or for other windows of four weeks
+// or more the month it starts in.
 func (w Window) short(loc *time.Location) string {
 	from := w.From.In(loc)
-	if w.Days >= 28 {
-		return from.Format("Jan 06")
+	switch {
+	case w.Months == 3:
+		return fmt.Sprintf("Q%d %d", (int(from.Month())-1)/3+1, from.Year())
+	case w.Months > 0 || w.Days >= 28:
+		return from.Format("Jan 2006")
 	}
 	if w.Days == 0 && w.To.Sub(w.From) < 24*time.Hour {
 		return from.Format("2 Jan 15:04")

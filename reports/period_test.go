@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,15 +31,18 @@ func TestPeriodWindow(t *testing.T) {
 		{name: "a local Monday that is still Sunday in UTC", period: "last-week", zone: "Pacific/Auckland", at: "2026-03-01T20:00:00Z",
 			from: "2026-02-22T11:00:00Z", to: "2026-03-01T11:00:00Z", days: 7,
 			prevFrom: "2026-02-15T11:00:00Z", prevTo: "2026-02-22T11:00:00Z", label: "23 Feb – 1 Mar 2026"},
-		{name: "last month: February, compared with the 28 days before", period: "last-month", zone: "UTC", at: "2026-03-02T07:00:00Z",
+		{name: "last month: February, compared with January", period: "last-month", zone: "UTC", at: "2026-03-02T07:00:00Z",
 			from: "2026-02-01T00:00:00Z", to: "2026-03-01T00:00:00Z", days: 28,
-			prevFrom: "2026-01-04T00:00:00Z", prevTo: "2026-02-01T00:00:00Z", label: "1–28 Feb 2026"},
-		{name: "last month across the year", period: "last-month", zone: "UTC", at: "2026-01-05T00:00:00Z",
+			prevFrom: "2026-01-01T00:00:00Z", prevTo: "2026-02-01T00:00:00Z", label: "1–28 Feb 2026"},
+		{name: "last month across the year: December, compared with November", period: "last-month", zone: "UTC", at: "2026-01-05T00:00:00Z",
 			from: "2025-12-01T00:00:00Z", to: "2026-01-01T00:00:00Z", days: 31,
-			prevFrom: "2025-10-31T00:00:00Z", prevTo: "2025-12-01T00:00:00Z", label: "1–31 Dec 2025"},
-		{name: "last quarter", period: "last-quarter", zone: "UTC", at: "2026-05-15T00:00:00Z",
+			prevFrom: "2025-11-01T00:00:00Z", prevTo: "2025-12-01T00:00:00Z", label: "1–31 Dec 2025"},
+		{name: "last quarter: Q1, compared with Q4", period: "last-quarter", zone: "UTC", at: "2026-05-15T00:00:00Z",
 			from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z", days: 90,
-			prevFrom: "2025-10-03T00:00:00Z", prevTo: "2026-01-01T00:00:00Z", label: "1 Jan – 31 Mar 2026"},
+			prevFrom: "2025-10-01T00:00:00Z", prevTo: "2026-01-01T00:00:00Z", label: "1 Jan – 31 Mar 2026"},
+		{name: "last month in a zone with daylight saving: October, compared with September", period: "last-month", zone: "Europe/London", at: "2026-11-02T09:00:00Z",
+			from: "2026-10-01T00:00:00+01:00", to: "2026-11-01T00:00:00Z", days: 31,
+			prevFrom: "2026-09-01T00:00:00+01:00", prevTo: "2026-10-01T00:00:00+01:00", label: "1–31 Oct 2026"},
 		{name: "last 7 days", period: "last-7d", zone: "UTC", at: "2026-03-04T10:00:00Z",
 			from: "2026-02-25T00:00:00Z", to: "2026-03-04T00:00:00Z", days: 7,
 			prevFrom: "2026-02-18T00:00:00Z", prevTo: "2026-02-25T00:00:00Z", label: "25 Feb – 3 Mar 2026"},
@@ -188,4 +193,19 @@ func FuzzParseScope(f *testing.F) {
 			t.Fatalf("%q → %+v → %q → %+v, %v", s, sc, sc.String(), back, err)
 		}
 	})
+}
+
+// TestDirectoryWritesWhatItHas: a missing rendering (a PDF without
+// Chromium) is reported, and the others are still written.
+func TestDirectoryWritesWhatItHas(t *testing.T) {
+	dir := t.TempDir()
+	err := writeDirectory(dir, "weekly", map[string][]byte{"html": []byte("<p>hi</p>"), "md": []byte("hi")}, []string{"pdf", "html", "md"})
+	if err == nil || !strings.Contains(err.Error(), "no pdf rendering") {
+		t.Errorf("error %v, want the missing pdf named", err)
+	}
+	for _, f := range []string{"weekly.html", "weekly.md"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
 }

@@ -56,7 +56,11 @@ func newView(r *Report) view {
 		if n := len(t.Points); n > 0 {
 			v.TrendCount = n
 			first, last := t.Points[0], t.Points[n-1]
-			v.TrendSpan = Window{From: first.From, To: last.To, Days: r.Window.Days * n}.label(loc) + ", one point per " + periodNoun(r.Window)
+			span := dayWindow(first.From, last.To, loc)
+			if r.Window.Days == 0 {
+				span = Window{From: first.From, To: last.To}
+			}
+			v.TrendSpan = span.label(loc) + ", one point per " + periodNoun(r.Window)
 		}
 	}
 	return v
@@ -68,6 +72,10 @@ func periodNoun(w Window) string {
 		return "day"
 	case w.Days == 7:
 		return "week"
+	case w.Months == 1:
+		return "month"
+	case w.Months == 3:
+		return "quarter"
 	case w.Days >= 28 && w.Days <= 31:
 		return "month (of equal length)"
 	case w.Days > 0:
