@@ -70,12 +70,15 @@ func webhookPayload(format string, r *Report) ([]byte, error) {
 		}
 		return json.Marshal(map[string]any{"text": text, "blocks": blocks})
 	case "teams":
+		// Adaptive Card text blocks render a subset of Markdown: names from
+		// data must not turn into links or emphasis.
+		te := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`, "*", `\*`, "_", `\_`).Replace
 		body := []any{
-			map[string]any{"type": "TextBlock", "size": "Large", "weight": "Bolder", "text": r.Title, "wrap": true},
-			map[string]any{"type": "TextBlock", "isSubtle": true, "spacing": "None", "text": r.Scope.Subject() + " · " + r.WindowLabel, "wrap": true},
+			map[string]any{"type": "TextBlock", "size": "Large", "weight": "Bolder", "text": te(r.Title), "wrap": true},
+			map[string]any{"type": "TextBlock", "isSubtle": true, "spacing": "None", "text": te(r.Scope.Subject()) + " · " + r.WindowLabel, "wrap": true},
 		}
 		if summary != "" {
-			body = append(body, map[string]any{"type": "TextBlock", "text": summary, "wrap": true})
+			body = append(body, map[string]any{"type": "TextBlock", "text": te(summary), "wrap": true})
 		}
 		var fs []any
 		for _, f := range facts {

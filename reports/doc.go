@@ -1,7 +1,7 @@
 // Package reports writes the executive report: for a period and a scope
 // (the organisation, a portfolio, product, team or service) the headline
 // DORA, service-management and flow measures with their tiers and their
-// change against the previous period of equal length, trend charts drawn
+// change against the previous period (the calendar month or quarter before, else one of equal length), trend charts drawn
 // here as inline SVG, the biggest improvements and regressions across the
 // scope's teams (or services), incidents and change requests in summary,
 // what the forecasts say, and a short plain-language summary written from

@@ -247,3 +247,27 @@ func textAll(ns []*html.Node) string {
 	}
 	return strings.Join(parts, " | ")
 }
+
+// TestMarkdownEscapesNamesFromData: team names and incident fields come
+// from events, so the Markdown (also the email's text part) must not let
+// them add links, HTML or table columns.
+func TestMarkdownEscapesNamesFromData(t *testing.T) {
+	rep := goldenReport(t, "org-last-week")
+	evil := "pay|ments [click](http://evil.example) <script>x</script>"
+	rep.Summary = append(rep.Summary, "Team "+evil+" deployed.")
+	if len(rep.Movers.Improvements) == 0 || len(rep.Incidents.Notable) == 0 {
+		t.Fatal("the golden report lacks movers or notable incidents")
+	}
+	rep.Movers.Improvements[0].Group = evil
+	rep.Incidents.Notable[0].Priority = "P1|x"
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	for _, bad := range []string{"[click](http", "<script>", "pay|ments", "P1|x"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("the Markdown has %q unescaped", bad)
+		}
+	}
+}
