@@ -193,11 +193,12 @@ func (c *Computer) Compute(ctx context.Context, q Query) (*Report, error) {
 	return rep, nil
 }
 
-// fillZeroCounts makes counts 0 rather than null: a count always has
-// something to measure. Rates and durations stay null.
+// fillZeroCounts makes counts and per-day rates of counts 0 rather than
+// null: no deployments in the window is 0 a day, not "nothing to
+// measure". Ratios and durations stay null.
 func (c *Computer) fillZeroCounts(m map[string]*float64) {
 	for _, d := range Definitions {
-		if d.Unit == "count" && m[d.Name] == nil {
+		if (d.Unit == "count" || d.Unit == "per_day") && m[d.Name] == nil {
 			m[d.Name] = num(0)
 		}
 	}

@@ -157,8 +157,8 @@ func checkReport(t *testing.T, qi int, rep *metrics.Report, want []fixtureGroup)
 			got := gg.Measures[d.Name]
 			w, listed := wg.Measures[d.Name]
 			if !listed {
-				// Unlisted: null, or 0 for counts.
-				if d.Unit == "count" {
+				// Unlisted: null, or 0 for counts and per-day rates.
+				if d.Unit == "count" || d.Unit == "per_day" {
 					w = ptr(0)
 				} else {
 					w = nil

@@ -16,7 +16,7 @@ const summaryTemplate = `
 {{- if has "deployments" -}}
 {{- if gt (val "deployments") 0.0 -}}
 {{.Subject}} deployed to production {{times (val "deployments")}} in {{.Window}}
-{{- with m "deployment_frequency_per_day"}}{{if .Value}} ({{.Display}}{{tierc .}}){{end}}{{end}}
+{{- with m "deployment_frequency_per_day"}}{{if .Value}} (successful: {{.Display}}{{tierc .}}){{end}}{{end}}
 {{- with since (m "deployments")}}, {{.}} in the previous period{{end}}.
 {{- else -}}
 {{.Subject}} made no production deployments in {{.Window}}.
