@@ -211,7 +211,10 @@ func sparkline(t Trend) string {
 		case hi == 0:
 			b.WriteRune(bs[0])
 		default:
-			b.WriteRune(bs[int(math.Round(*p.Value/hi*float64(len(bs)-1)))])
+			// Measures are never negative; clamp anyway, so that bad data
+			// draws the lowest bar rather than panicking.
+			i := int(math.Round(*p.Value / hi * float64(len(bs)-1)))
+			b.WriteRune(bs[min(max(i, 0), len(bs)-1)])
 		}
 	}
 	return b.String()
