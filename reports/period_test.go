@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/throughline/throughline/metrics"
 )
 
 func TestPeriodWindow(t *testing.T) {
@@ -207,5 +209,31 @@ func TestDirectoryWritesWhatItHas(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s not written: %v", f, err)
 		}
+	}
+}
+
+// TestUnknownScope: a scope the catalogue does not know gets a note, a
+// known one none.
+func TestUnknownScope(t *testing.T) {
+	c := &metrics.Catalog{Services: map[string]metrics.Service{"pay": {Team: "payments", Product: "shop", Portfolio: "retail"}},
+		Products: map[string]metrics.Product{"ledger": {Portfolio: "back-office"}}}
+	for _, tc := range []struct {
+		scope Scope
+		note  bool
+	}{
+		{Scope{Kind: "team", Name: "payments"}, false},
+		{Scope{Kind: "team", Name: "paymnets"}, true},
+		{Scope{Kind: "service", Name: "pay"}, false},
+		{Scope{Kind: "product", Name: "ledger"}, false},
+		{Scope{Kind: "portfolio", Name: "back-office"}, false},
+		{Scope{Kind: "portfolio", Name: "retial"}, true},
+		{Scope{Kind: "org"}, false},
+	} {
+		if got := unknownScope(c, tc.scope); (got != "") != tc.note || tc.note && !strings.Contains(got, tc.scope.Name) {
+			t.Errorf("%+v: %q", tc.scope, got)
+		}
+	}
+	if unknownScope(&metrics.Catalog{}, Scope{Kind: "team", Name: "x"}) != "" {
+		t.Error("without a catalogue every name is unknown: no note")
 	}
 }

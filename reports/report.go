@@ -280,7 +280,36 @@ func (b *Builder) Build(ctx context.Context, r Request) (*Report, error) {
 	if rep.Summary, err = summarise(rep, byName); err != nil {
 		return nil, err
 	}
+	if note := unknownScope(b.o.Catalog, r.Scope); note != "" {
+		rep.Summary = append([]string{note}, rep.Summary...)
+	}
 	return rep, nil
+}
+
+// unknownScope says when the scope names a service, team, product or
+// portfolio the catalogue does not know: a misspelt name would otherwise
+// give a report of nothing, week after week, without a word of why.
+func unknownScope(c *metrics.Catalog, s Scope) string {
+	if c == nil || len(c.Services) == 0 || s.Kind == "org" || s.Name == "" {
+		return ""
+	}
+	for name, svc := range c.Services {
+		switch {
+		case s.Kind == "service" && name == s.Name,
+			s.Kind == "team" && svc.Team == s.Name,
+			s.Kind == "product" && svc.Product == s.Name,
+			s.Kind == "portfolio" && svc.Portfolio == s.Name:
+			return ""
+		}
+	}
+	if s.Kind == "product" || s.Kind == "portfolio" {
+		for name, p := range c.Products {
+			if s.Kind == "product" && name == s.Name || s.Kind == "portfolio" && p.Portfolio == s.Name {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("Note: the catalogue has no %s named “%s”; only events that name it themselves are counted. Check the report's scope.", s.Kind, s.Name)
 }
 
 // single is the one group of an ungrouped report.
