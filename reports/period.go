@@ -87,21 +87,18 @@ func (p Period) Window(at time.Time, loc *time.Location) (Window, error) {
 	switch p.kind {
 	case "week":
 		wd := (int(at.In(loc).Weekday()) + 6) % 7 // days since Monday
-		to := time.Date(y, m, d-wd, 0, 0, 0, 0, loc)
-		return dayWindow(to.AddDate(0, 0, -7), to, loc), nil
+		return dayWindow(startOfDay(y, m, d-wd-7, loc), startOfDay(y, m, d-wd, loc), loc), nil
 	case "month":
-		to := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-		w := dayWindow(to.AddDate(0, -1, 0), to, loc)
+		w := dayWindow(startOfDay(y, m-1, 1, loc), startOfDay(y, m, 1, loc), loc)
 		w.Months = 1
 		return w, nil
 	case "quarter":
-		to := time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc)
-		w := dayWindow(to.AddDate(0, -3, 0), to, loc)
+		q := m - (m-1)%3
+		w := dayWindow(startOfDay(y, q-3, 1, loc), startOfDay(y, q, 1, loc), loc)
 		w.Months = 3
 		return w, nil
 	case "days":
-		to := time.Date(y, m, d, 0, 0, 0, 0, loc)
-		return dayWindow(to.AddDate(0, 0, -p.days), to, loc), nil
+		return dayWindow(startOfDay(y, m, d-p.days, loc), startOfDay(y, m, d, loc), loc), nil
 	case "range":
 		from, fromDate, err := parseBound(p.from, loc, false)
 		if err != nil {
@@ -130,7 +127,7 @@ func (p Period) Window(at time.Time, loc *time.Location) (Window, error) {
 func parseBound(s string, loc *time.Location, end bool) (time.Time, bool, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 		if end {
-			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+			t = startOfDay(t.Year(), t.Month(), t.Day()+1, loc)
 		}
 		return t, true, nil
 	}
@@ -138,6 +135,30 @@ func parseBound(s string, loc *time.Location, end bool) (time.Time, bool, error)
 		return t, false, nil
 	}
 	return time.Time{}, false, fmt.Errorf("%q is not YYYY-MM-DD or RFC 3339", s)
+}
+
+// startOfDay is the first instant of a local day: its midnight, or, where
+// the clocks skip midnight (America/Havana, America/Santiago go from 00:00
+// to 01:00), the first instant after the gap. time.Date alone puts a
+// missing midnight an hour early, on the day before.
+func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // normalises d out of range
+	for i := 0; i < 4; i++ {
+		ly, lm, ld := t.In(loc).Date()
+		if ly == want.Year() && lm == want.Month() && ld == want.Day() {
+			return t
+		}
+		t = t.Add(30 * time.Minute)
+	}
+	return t
+}
+
+// lastDay is the day before to, at noon (an instant every day has), for
+// labels: "the day before midnight" may fall in a skipped hour.
+func lastDay(to time.Time, loc *time.Location) time.Time {
+	y, m, d := to.In(loc).Date()
+	return time.Date(y, m, d-1, 12, 0, 0, 0, loc)
 }
 
 // dayWindow counts the local days between two local midnights.
@@ -157,7 +178,7 @@ func (w Window) shift(k int, loc *time.Location) Window {
 	}
 	if w.Months > 0 {
 		f := w.From.In(loc)
-		from := time.Date(f.Year(), f.Month()-time.Month(k*w.Months), 1, 0, 0, 0, 0, loc)
+		from := startOfDay(f.Year(), f.Month()-time.Month(k*w.Months), 1, loc)
 		to := time.Date(f.Year(), f.Month()-time.Month((k-1)*w.Months), 1, 0, 0, 0, 0, loc)
 		s := dayWindow(from, to, loc)
 		s.Months = w.Months
@@ -165,8 +186,8 @@ func (w Window) shift(k int, loc *time.Location) Window {
 	}
 	if w.Days > 0 {
 		f := w.From.In(loc)
-		from := time.Date(f.Year(), f.Month(), f.Day()-k*w.Days, 0, 0, 0, 0, loc)
-		return Window{From: from, To: time.Date(f.Year(), f.Month(), f.Day()-(k-1)*w.Days, 0, 0, 0, 0, loc), Days: w.Days}
+		from := startOfDay(f.Year(), f.Month(), f.Day()-k*w.Days, loc)
+		return Window{From: from, To: startOfDay(f.Year(), f.Month(), f.Day()-(k-1)*w.Days, loc), Days: w.Days}
 	}
 	d := w.To.Sub(w.From)
 	return Window{From: w.From.Add(-time.Duration(k) * d), To: w.To.Add(-time.Duration(k) * d)}
@@ -178,7 +199,7 @@ func (w Window) label(loc *time.Location) string {
 	if w.Days == 0 {
 		return from.Format("2 Jan 2006 15:04") + " – " + w.To.In(loc).Format("2 Jan 2006 15:04 MST")
 	}
-	last := w.To.In(loc).AddDate(0, 0, -1)
+	last := lastDay(w.To, loc)
 	if w.Days == 1 {
 		return last.Format("Mon 2 Jan 2006")
 	}
@@ -201,7 +222,7 @@ func (w Window) phrase(loc *time.Location) string {
 	case w.Days == 1:
 		return from.Format("Mon 2 Jan 2006")
 	}
-	last := w.To.In(loc).AddDate(0, 0, -1)
+	last := lastDay(w.To, loc)
 	f := "2 Jan"
 	if from.Year() != last.Year() {
 		f = "2 Jan 2006"
