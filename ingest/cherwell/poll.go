@@ -261,7 +261,10 @@ func (p *Poller) stream(stream string, req poll.Request) poll.Fetch {
 		if err != nil {
 			return poll.Page{}, fmt.Errorf("POST %s: %v", r.Path, err)
 		}
-		out := poll.Page{Items: len(pg.Objects), Total: pg.TotalRows}
+		out := poll.Page{Items: len(pg.Objects) + len(pg.Failed), Total: pg.TotalRows, Skipped: len(pg.Failed)}
+		for _, f := range pg.Failed {
+			req.Logger.Warn("record skipped: Cherwell could not read it", "record", f)
+		}
 		for _, rec := range pg.Objects {
 			evs, err := mapRec(rec)
 			n, err := poll.Skip(req.Logger, what+" "+rec.label(p.m.f(idRole)), err)
@@ -272,7 +275,7 @@ func (p *Poller) stream(stream string, req poll.Request) poll.Fetch {
 			out.Events = append(out.Events, evs...)
 		}
 		// Without totalRows, a full page means there may be more.
-		if len(pg.Objects) > 0 && (int64(page)*int64(p.o.PageSize) < pg.TotalRows || (!pg.Counted && len(pg.Objects) >= p.o.PageSize)) {
+		if n := len(pg.Objects) + len(pg.Failed); n > 0 && (int64(page)*int64(p.o.PageSize) < pg.TotalRows || (!pg.Counted && n >= p.o.PageSize)) {
 			out.Next = "page=" + strconv.Itoa(page+1)
 		}
 		return out, nil
@@ -282,6 +285,9 @@ func (p *Poller) stream(stream string, req poll.Request) poll.Fetch {
 // Page is one page of getsearchresults.
 type Page struct {
 	Objects []record
+	// Failed are the objects Cherwell could not read (their own hasError),
+	// as "<public id>: <error>".
+	Failed []string
 	// TotalRows is the number of records the search matches; Counted
 	// says the answer had it.
 	TotalRows int64
@@ -300,6 +306,8 @@ func ParsePage(body []byte) (Page, error) {
 		BusinessObjects []struct {
 			BusObRecID    string `json:"busObRecId"`
 			BusObPublicID string `json:"busObPublicId"`
+			HasError      bool   `json:"hasError"`
+			ErrorMessage  string `json:"errorMessage"`
 			Fields        []struct {
 				Name        string `json:"name"`
 				DisplayName string `json:"displayName"`
@@ -328,6 +336,10 @@ func ParsePage(body []byte) (Page, error) {
 		pg.TotalRows, pg.Counted = n, true
 	}
 	for _, o := range raw.BusinessObjects {
+		if o.HasError {
+			pg.Failed = append(pg.Failed, fmt.Sprintf("%s: %s", orDefault(o.BusObPublicID, o.BusObRecID), o.ErrorMessage))
+			continue
+		}
 		rec := record{values: map[string]string{}, recID: o.BusObRecID, publicID: o.BusObPublicID}
 		for _, f := range o.Fields {
 			v := fieldText(f.Value)

@@ -639,3 +639,18 @@ func TestAuthMode(t *testing.T) {
 		t.Errorf("auth_mode sent %q, want none then LDAP", got)
 	}
 }
+
+// TestParsePageObjectErrors: an object Cherwell could not read (its own
+// hasError) is set aside and named; the others are read.
+func TestParsePageObjectErrors(t *testing.T) {
+	pg, err := ParsePage([]byte(`{"businessObjects":[
+	 {"busObRecId":"r1","busObPublicId":"101","fields":[{"name":"Status","value":"New"}]},
+	 {"busObRecId":"r2","busObPublicId":"102","hasError":true,"errorMessage":"Field not found","fields":[]}],
+	 "totalRows":2,"hasError":false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Objects) != 1 || pg.Objects[0].publicID != "101" || len(pg.Failed) != 1 || !strings.Contains(pg.Failed[0], "102: Field not found") {
+		t.Errorf("objects %+v, failed %v", pg.Objects, pg.Failed)
+	}
+}
