@@ -117,7 +117,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	optionsFile := fs.String("options", "", "YAML file with the tool's options, as under a polling job's options: (deploy_workflows, repo_services, streams, time_zone, ...)")
 	restart := fs.Bool("restart", false, "forget the saved position and read again from --since")
 	batch := fs.Int("batch", 1000, "events per write to the store")
-	noProgress := fs.Bool("no-progress", false, "no progress bar on stderr")
+	noProgress := fs.Bool("no-progress", false, "no progress bar on stderr (it is drawn only when stderr is a terminal)")
 
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
@@ -230,7 +230,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		req.Overlap = time.Duration(j.Overlap)
 	}
 	var bar *poll.Bar
-	if !*noProgress {
+	if !*noProgress && isTerminal(stderr) {
 		bar = poll.NewBar(stderr, poll.BarOptions{})
 		req.Progress = bar
 	}
@@ -371,4 +371,15 @@ func importTarget(j poll.Job) string {
 		return u.Host
 	}
 	return j.Instance
+}
+
+// isTerminal reports whether w is a terminal: a progress bar redrawn in
+// place with carriage returns is noise in a log file or a pipe.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,27 @@ func TestImportCommand(t *testing.T) {
 	for _, want := range []string{"-token-env", "-checkpoint-dir", "Examples:", "throughline import github --repo acme/checkout"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
+
+// TestIsTerminal: a buffer, a file and a pipe are not terminals (no
+// progress bar is drawn on them).
+func TestIsTerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for _, out := range []io.Writer{&bytes.Buffer{}, f, w} {
+		if isTerminal(out) {
+			t.Errorf("%T is taken for a terminal", out)
 		}
 	}
 }
