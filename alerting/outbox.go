@@ -128,15 +128,8 @@ func (o *outbox) write(j *job) error {
 func (o *outbox) due(now time.Time) []*job {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	heads := map[string]*job{}
-	for _, j := range o.jobs {
-		k := j.Kind + "/" + j.Target
-		if h, ok := heads[k]; !ok || j.Seq < h.Seq {
-			heads[k] = j
-		}
-	}
 	var out []*job
-	for k, h := range heads {
+	for k, h := range o.headsLocked() {
 		if o.inflight[k] || h.Due.After(now) {
 			continue
 		}
@@ -154,15 +147,8 @@ func (o *outbox) due(now time.Time) []*job {
 func (o *outbox) next() time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	heads := map[string]*job{}
-	for _, j := range o.jobs {
-		k := j.Kind + "/" + j.Target
-		if h, ok := heads[k]; !ok || j.Seq < h.Seq {
-			heads[k] = j
-		}
-	}
 	var t time.Time
-	for k, h := range heads {
+	for k, h := range o.headsLocked() {
 		if o.inflight[k] {
 			continue
 		}
@@ -226,4 +212,17 @@ func (o *outbox) release(j *job) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.inflight, j.Kind+"/"+j.Target)
+}
+
+// headsLocked is each target's oldest job (its messages go out in order),
+// keyed by kind/target.
+func (o *outbox) headsLocked() map[string]*job {
+	heads := map[string]*job{}
+	for _, j := range o.jobs {
+		k := j.Kind + "/" + j.Target
+		if h, ok := heads[k]; !ok || j.Seq < h.Seq {
+			heads[k] = j
+		}
+	}
+	return heads
 }
